@@ -1,0 +1,250 @@
+"""HTTP API v1: parse, call a service, shape the answer. Errors are {"error", "detail"}."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import login
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from . import ratelimit, selectors, services
+from .auth import BearerAuth, SessionAuth
+from .errors import NotFound, ServiceError
+from .models import Action
+from .selectors import get_profile
+
+
+class StrictJsonParser(Parser):
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            raise ServiceError("too_large", "The request body is too large.", status=413) from None
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ServiceError("invalid_json", "The request body is not valid JSON.", status=400) from None
+        if not isinstance(data, dict):
+            raise ServiceError("invalid_json", "The request body must be a JSON object.", status=400)
+        return data
+
+
+api = NinjaAPI(
+    title="Good Mob API",
+    version="1",
+    description="Launch, join and follow time-boxed good deeds. Errors are "
+    '`{"error": "<code>", "detail": "<sentence>"}` with a 4xx status.',
+    urls_namespace="api-v1",
+    parser=StrictJsonParser(),
+)
+AUTH = [BearerAuth(), SessionAuth()]
+
+
+def error(request: HttpRequest, status: int, code: str, detail: str) -> HttpResponse:
+    return api.create_response(request, {"error": code, "detail": detail}, status=status)
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return error(request, exc.status, exc.code, exc.detail)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    where = ".".join(str(part) for part in first.get("loc", [])[1:]) or "request"
+    return error(request, 422, "invalid", f"{where}: {first.get('msg', 'invalid value')}.")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "unauthorized", "Sign in, join as a guest, or send a bearer token.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja wraps whatever the body parser raised; answer with our own refusal.
+    if isinstance(exc.__cause__, ServiceError):
+        return on_service_error(request, exc.__cause__)
+    code = "csrf_failed" if exc.status_code == 403 else "bad_request"
+    return error(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error(request, 413, "too_large", "The request body is too large.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", "Nothing lives at that address.")
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def find_action(slug: str) -> Action:
+    action = selectors.get_action(slug)
+    if action is None:
+        raise NotFound("not_found", "No action has that slug.")
+    return action
+
+
+class Problem(Schema):
+    error: str
+    detail: str
+
+
+class GuestIn(Schema):
+    name: str
+
+
+class GuestOut(Schema):
+    token: str
+    handle: str
+    name: str
+
+
+@api.post("/guests", response={201: GuestOut, 422: Problem, 429: Problem}, tags=["people"])
+def create_guest(request: HttpRequest, payload: GuestIn) -> Status:
+    """Create a guest user (a display name, no password), start a session and return a token."""
+    ratelimit.check("guest", client_ip(request))
+    user = services.create_guest(payload.name)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return Status(201, {"token": services.issue_token(user), **selectors.person(user)})
+
+
+class ActionIn(Schema):
+    title: str
+    deed: str
+    place_name: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: int | None = None
+    starts_at: datetime
+    duration_minutes: int
+    goal: int
+    capacity: int | None = None
+
+
+class ActionCreated(Schema):
+    slug: str
+    join_code: str
+    url: str
+    dashboard_url: str
+    qr_url: str
+
+
+def absolute_links(request: HttpRequest, action: Action) -> dict[str, str]:
+    fields = selectors.action_fields(action)
+    return {
+        "url": request.build_absolute_uri(fields["url"]),
+        "dashboard_url": request.build_absolute_uri(fields["dashboard_url"]),
+        "qr_url": request.build_absolute_uri(f"{fields['url']}/qr.svg"),
+    }
+
+
+@api.post(
+    "/actions", auth=AUTH, response={201: ActionCreated, 401: Problem, 422: Problem, 429: Problem}, tags=["actions"]
+)
+def create_action(request: HttpRequest, payload: ActionIn) -> Status:
+    """Launch an action. `radius_m` null means the deed can be done anywhere."""
+    ratelimit.check("launch", str(request.auth.pk))
+    action = services.launch_action(request.auth, services.LaunchInput(**payload.dict()))
+    return Status(201, {"slug": action.slug, "join_code": action.join_code, **absolute_links(request, action)})
+
+
+@api.get("/actions/{slug}", response={200: dict, 404: Problem}, tags=["actions"])
+def get_action(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """The action's snapshot: the same shape the websocket sends."""
+    return selectors.snapshot(find_action(slug))
+
+
+@api.get("/join/{code}", response={200: dict, 404: Problem}, tags=["actions"])
+def resolve_join_code(request: HttpRequest, code: str) -> dict[str, Any]:
+    """Resolve a 6-character join code (any case) to the action's snapshot."""
+    action = selectors.get_action_by_code(code)
+    if action is None:
+        raise NotFound("not_found", "No action has that join code.")
+    return selectors.snapshot(action)
+
+
+@api.get("/actions/{slug}/tally", response={200: dict, 404: Problem}, tags=["actions"])
+def tally(request: HttpRequest, slug: str) -> dict[str, int]:
+    """Exact counts, recounted from the database now."""
+    return selectors.counts(find_action(slug))
+
+
+class PledgeIn(Schema):
+    ref: str | None = None
+
+
+class PledgeOut(Schema):
+    action: str
+    handle: str
+    pledged_at: str
+    share_url: str
+
+
+@api.post(
+    "/actions/{slug}/pledges",
+    auth=AUTH,
+    response={200: PledgeOut, 201: PledgeOut, 401: Problem, 404: Problem, 409: Problem, 429: Problem},
+    tags=["actions"],
+)
+def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | None = None) -> Status:
+    """Pledge to take part. Idempotent: 201 the first time, 200 after. 409 `full`, `ended` or `cancelled`."""
+    action = find_action(slug)
+    ratelimit.check("pledge", str(request.auth.pk))
+    made, created = services.pledge(action, request.auth, ref_handle=payload.ref if payload else None)
+    handle = selectors.handle_of(request.auth)
+    return Status(201 if created else 200, {
+        "action": action.slug,
+        "handle": handle,
+        "pledged_at": selectors.iso(made.created_at),
+        "share_url": request.build_absolute_uri(f"{action.get_absolute_url()}?ref={handle}"),
+    })
+
+
+@api.post("/actions/{slug}/cancel", auth=AUTH, response={200: dict, 403: Problem, 404: Problem, 409: Problem}, tags=["actions"])
+def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Cancel an action (organizer only). Every open page is told at once."""
+    action = services.cancel_action(find_action(slug), request.auth)
+    return selectors.snapshot(action)
+
+
+class FollowOut(Schema):
+    handle: str
+    following: bool
+    followers: int
+
+
+def _follow_target(request: HttpRequest, handle: str) -> Any:
+    profile = get_profile(handle)
+    if profile is None:
+        raise NotFound("not_found", "No one has that handle.")
+    ratelimit.check("follow", str(request.auth.pk))
+    return profile
+
+
+@api.post("/users/{handle}/follow", auth=AUTH, response={200: FollowOut, 401: Problem, 404: Problem, 422: Problem}, tags=["people"])
+def follow(request: HttpRequest, handle: str) -> dict[str, Any]:
+    """Follow someone: their launches reach your feed live. Idempotent."""
+    profile = _follow_target(request, handle)
+    services.follow(request.auth, profile.user)
+    return {"handle": profile.handle, "following": True, "followers": selectors.follower_count(profile.user)}
+
+
+@api.delete("/users/{handle}/follow", auth=AUTH, response={200: FollowOut, 401: Problem, 404: Problem}, tags=["people"])
+def unfollow(request: HttpRequest, handle: str) -> dict[str, Any]:
+    """Stop following someone. Idempotent."""
+    profile = _follow_target(request, handle)
+    services.unfollow(request.auth, profile.user)
+    return {"handle": profile.handle, "following": False, "followers": selectors.follower_count(profile.user)}

@@ -1,0 +1,126 @@
+"""Websocket consumers: read-only listeners plus ping/pong for clock offsets."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from . import broadcast, selectors
+
+CLOSE_NOT_FOUND = 4404
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+FLOOD_WINDOW_S = 10.0
+
+
+@database_sync_to_async
+def _action_id(slug: str) -> int | None:
+    action = selectors.get_action(slug)
+    return action.pk if action else None
+
+
+@database_sync_to_async
+def _snapshot(action_id: int) -> dict[str, Any] | None:
+    action = selectors.Action.objects.select_related("organizer__profile").filter(pk=action_id).first()
+    return selectors.snapshot(action) if action else None
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    """Shared protocol: `ping` gets `pong`; anything else gets an `error` frame."""
+
+    group: str | None = None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self._flooding():
+            await self._error("rate_limited", "Too many messages; the connection is closed.")
+            await self.close(code=CLOSE_POLICY)
+            return
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.GOODMOB["WS_MAX_FRAME_BYTES"]:
+            await self._error("too_large", "Frames are at most 4096 bytes; the connection is closed.")
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if text_data is None:
+            await self._error("binary_not_supported", "Send JSON text frames, not binary.")
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self._error("bad_json", "That frame is not valid JSON.")
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self._error("bad_message", 'Send a JSON object with a "type".')
+            return
+        if message["type"] == "ping":
+            client_time = message.get("client_time")
+            if client_time is not None and not isinstance(client_time, int | float | str):
+                client_time = None
+            await self._send_json(
+                {"type": "pong", "client_time": client_time, "server_now": selectors.iso(timezone.now())}
+            )
+            return
+        await self._error("unknown_type", "This socket only listens; the one message it takes is ping.")
+
+    def _flooding(self) -> bool:
+        now = time.monotonic()
+        start, count = getattr(self, "_window", (now, 0))
+        if now - start > FLOOD_WINDOW_S:
+            start, count = now, 0
+        self._window = (start, count + 1)
+        return count + 1 > settings.GOODMOB["WS_MAX_FRAMES_PER_10S"]
+
+    async def _send_json(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=broadcast.encode(message))
+
+    async def _error(self, code: str, detail: str) -> None:
+        await self._send_json({"type": "error", "code": code, "detail": detail})
+
+    async def join(self, group: str) -> None:
+        self.group = group
+        await self.channel_layer.group_add(group, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def push(self, event: dict[str, str]) -> None:
+        await self.send(text_data=event["text"])
+
+
+class ActionConsumer(LiveConsumer):
+    """`/ws/actions/<slug>/`: anyone may listen."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        action_id = await _action_id(self.scope["url_route"]["kwargs"]["slug"])
+        if action_id is None:
+            await self._error("not_found", "No action has that address.")
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        # Join first, read second: a change landing in between arrives as a later
+        # snapshot instead of falling into a gap.
+        await self.join(broadcast.action_group(action_id))
+        snapshot = await _snapshot(action_id)
+        if snapshot is not None:
+            await self._send_json(snapshot)
+
+
+class MeConsumer(LiveConsumer):
+    """`/ws/me/`: the signed-in user's own feed and verdicts."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._error("unauthorized", "Sign in, join as a guest, or send a bearer token.")
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        await self.join(broadcast.user_group(user.pk))
+        await self._send_json({"type": "hello", "server_now": selectors.iso(timezone.now())})

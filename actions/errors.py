@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refusal with a machine-readable code, a human sentence and an HTTP status."""
+
+    status = 400
+
+    def __init__(self, code: str, detail: str, *, status: int | None = None, field: str | None = None):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.field = field
+        if status is not None:
+            self.status = status
+
+    def as_dict(self) -> dict[str, str]:
+        return {"error": self.code, "detail": self.detail}
+
+
+class Invalid(ServiceError):
+    status = 422
+
+
+class Forbidden(ServiceError):
+    status = 403
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class RateLimited(ServiceError):
+    status = 429

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    handle = models.SlugField(max_length=40, unique=True)
+    display_name = models.CharField(max_length=60)
+    is_guest = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", args=[self.handle])
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following")
+    followee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="follow_once"),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("followee")), name="no_self_follow"),
+        ]
+
+
+class Phase(models.TextChoices):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class Action(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    join_code = models.CharField(max_length=6, unique=True)
+    organizer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(max_length=120)
+    deed = models.CharField(max_length=280)
+    place_name = models.CharField(max_length=120, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    radius_m = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means anywhere.")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    goal = models.PositiveIntegerField()
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Phase.choices, default=Phase.SCHEDULED)
+    # Grows by one for every broadcast snapshot, so clients can drop stale ones.
+    seq = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="action_status_starts"),
+            models.Index(fields=["status", "ends_at"], name="action_status_ends"),
+            models.Index(fields=["organizer", "-starts_at"], name="action_organizer_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("action", args=[self.slug])
+
+    @property
+    def is_anywhere(self) -> bool:
+        return self.radius_m is None
+
+    def phase_at(self, now: datetime) -> Phase:
+        """The phase the clock says, which the stored status catches up with."""
+        if self.status == Phase.CANCELLED:
+            return Phase.CANCELLED
+        if self.status == Phase.ENDED or now >= self.ends_at:
+            return Phase.ENDED
+        if now >= self.starts_at:
+            return Phase.LIVE
+        return Phase.SCHEDULED
+
+
+class Pledge(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="pledges")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges")
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["action", "user"], name="pledge_once")]
+        indexes = [models.Index(fields=["action", "-created_at"], name="pledge_action_recent")]
+
+
+class CheckInStatus(models.TextChoices):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class CheckIn(models.Model):
+    pledge = models.OneToOneField(Pledge, on_delete=models.CASCADE, related_name="checkin")
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=CheckInStatus.choices, default=CheckInStatus.PENDING)
+    reason = models.CharField(max_length=40, blank=True)
+    deed_done_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=80)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "received_at"], name="checkin_status_received")]

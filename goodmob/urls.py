@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import include, path, re_path
+from django.views import defaults
+
+from actions.api import api
+
+
+def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    return JsonResponse({"error": "not_found", "detail": "No API endpoint lives at that address."}, status=404)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "bad_request", "detail": "The request could not be read."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+handler404 = not_found
+handler400 = bad_request
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
+    path("", include("actions.urls")),
+]

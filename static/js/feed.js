@@ -1,0 +1,33 @@
+// Home page: followed organizers' launches appear live.
+import { localTime, localizeTimes, openSocket } from "./live.js";
+
+localizeTimes();
+const feed = document.getElementById("feed");
+
+function card(action) {
+  const link = document.createElement("a");
+  link.className = "card action-card card-new";
+  link.href = action.url;
+  link.dataset.slug = action.slug;
+  const pill = Object.assign(document.createElement("span"), { className: `pill pill-${action.phase}`, textContent: action.phase });
+  const title = Object.assign(document.createElement("strong"), { className: "card-title", textContent: action.title });
+  const where = action.place_name || (action.radius_m === null ? "Anywhere" : "On the map");
+  const meta = Object.assign(document.createElement("span"), { className: "card-meta", textContent: `${action.organizer.name} · ${where}` });
+  const time = Object.assign(document.createElement("time"), { className: "card-time", textContent: localTime(action.starts_at) });
+  time.setAttribute("datetime", action.starts_at);
+  link.append(pill, title, meta, time);
+  return link;
+}
+
+if (feed) {
+  openSocket("/ws/me/", {
+    onMessage(message) {
+      if (message.type !== "launch" || feed.querySelector(`[data-slug="${message.action.slug}"]`)) return;
+      feed.querySelector(".empty")?.remove();
+      feed.prepend(card(message.action));
+    },
+    onStatus(status) {
+      document.getElementById("feed-status")?.classList.toggle("on", status === "open");
+    },
+  });
+}
