@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import segno
@@ -179,8 +180,9 @@ def cancel(request: HttpRequest, slug: str) -> HttpResponse:
 def qr_svg(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
     code = segno.make(request.build_absolute_uri(f"/j/{action.join_code}"), error="m")
-    svg = code.svg_inline(scale=8, border=2, dark="#111827", light="#ffffff", omitsize=True)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()
+    code.save(svg, kind="svg", scale=8, border=2, dark="#111827", light="#ffffff", omitsize=True, xmldecl=False)
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 def join_by_code(request: HttpRequest, code: str | None = None) -> HttpResponse:

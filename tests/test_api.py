@@ -67,7 +67,7 @@ def test_create_action_and_read_it(api, bearer):
     joined = api.get(f"/api/v1/join/{created['join_code'].lower()}").json()
     assert joined["action"]["slug"] == created["slug"]
     qr = api.get(created["qr_url"].replace("http://testserver", ""))
-    assert qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
+    assert qr["Content-Type"] == "image/svg+xml" and b"xmlns=\"http://www.w3.org/2000/svg\"" in qr.content
 
 
 def test_anywhere_action_by_api(api, bearer):
