@@ -205,15 +205,23 @@ def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | None = No
     ratelimit.check("pledge", str(request.auth.pk))
     made, created = services.pledge(action, request.auth, ref_handle=payload.ref if payload else None)
     handle = selectors.handle_of(request.auth)
-    return Status(201 if created else 200, {
-        "action": action.slug,
-        "handle": handle,
-        "pledged_at": selectors.iso(made.created_at),
-        "share_url": request.build_absolute_uri(f"{action.get_absolute_url()}?ref={handle}"),
-    })
+    return Status(
+        201 if created else 200,
+        {
+            "action": action.slug,
+            "handle": handle,
+            "pledged_at": selectors.iso(made.created_at),
+            "share_url": request.build_absolute_uri(f"{action.get_absolute_url()}?ref={handle}"),
+        },
+    )
 
 
-@api.post("/actions/{slug}/cancel", auth=AUTH, response={200: dict, 403: Problem, 404: Problem, 409: Problem}, tags=["actions"])
+@api.post(
+    "/actions/{slug}/cancel",
+    auth=AUTH,
+    response={200: dict, 403: Problem, 404: Problem, 409: Problem},
+    tags=["organizer"],
+)
 def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Cancel an action (organizer only). Every open page is told at once."""
     action = services.cancel_action(find_action(slug), request.auth)
@@ -234,7 +242,12 @@ def _follow_target(request: HttpRequest, handle: str) -> Any:
     return profile
 
 
-@api.post("/users/{handle}/follow", auth=AUTH, response={200: FollowOut, 401: Problem, 404: Problem, 422: Problem}, tags=["people"])
+@api.post(
+    "/users/{handle}/follow",
+    auth=AUTH,
+    response={200: FollowOut, 401: Problem, 404: Problem, 422: Problem},
+    tags=["people"],
+)
 def follow(request: HttpRequest, handle: str) -> dict[str, Any]:
     """Follow someone: their launches reach your feed live. Idempotent."""
     profile = _follow_target(request, handle)
@@ -248,3 +261,109 @@ def unfollow(request: HttpRequest, handle: str) -> dict[str, Any]:
     profile = _follow_target(request, handle)
     services.unfollow(request.auth, profile.user)
     return {"handle": profile.handle, "following": False, "followers": selectors.follower_count(profile.user)}
+
+
+class CheckInIn(Schema):
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    idempotency_key: str | None = None
+
+
+class CheckInOut(Schema):
+    id: int
+    slug: str
+    status: str
+    reason: str
+    detail: str
+    distance_m: int | None
+    deed_done: bool
+
+
+@api.post(
+    "/actions/{slug}/checkins",
+    auth=AUTH,
+    response={202: CheckInOut, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem},
+    tags=["check-ins"],
+)
+def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
+    """Check in on the spot. Stored at once as `pending` (202); a worker verifies it and the
+    verdict reaches `/ws/me/`. The same `idempotency_key` returns the same check-in; a new
+    key starts a new attempt only after a rejection. Pledges first if needed."""
+    action = find_action(slug)
+    ratelimit.check("checkin", str(request.auth.pk))
+    checkin, _ = services.check_in(action, request.auth, services.CheckInInput(**payload.dict()))
+    return Status(202, selectors.checkin_state(action, checkin))
+
+
+@api.get(
+    "/actions/{slug}/checkins/mine",
+    auth=AUTH,
+    response={200: CheckInOut, 401: Problem, 404: Problem},
+    tags=["check-ins"],
+)
+def my_checkin(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Your own check-in on this action and its verdict (for clients without a socket)."""
+    action = find_action(slug)
+    state = selectors.my_state(action, request.auth)["checkin"]
+    if state is None:
+        raise NotFound("not_found", "You have not checked in to this action.")
+    return state
+
+
+@api.post(
+    "/actions/{slug}/deeds",
+    auth=AUTH,
+    response={200: CheckInOut, 201: CheckInOut, 401: Problem, 404: Problem, 409: Problem, 429: Problem},
+    tags=["check-ins"],
+)
+def mark_deed(request: HttpRequest, slug: str) -> Status:
+    """Mark your deed done (201; 200 if it already was). 409 `not_verified` without a verified check-in."""
+    action = find_action(slug)
+    ratelimit.check("deed", str(request.auth.pk))
+    checkin, created = services.mark_deed_done(action, request.auth)
+    return Status(201 if created else 200, selectors.checkin_state(action, checkin))
+
+
+class MessageIn(Schema):
+    text: str
+
+
+@api.post(
+    "/actions/{slug}/messages",
+    auth=AUTH,
+    response={201: dict, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem},
+    tags=["organizer"],
+)
+def send_message(request: HttpRequest, slug: str, payload: MessageIn) -> Status:
+    """Send a short message (at most 280 characters) to everyone on the action. Organizer only."""
+    action = find_action(slug)
+    ratelimit.check("message", str(request.auth.pk))
+    return Status(201, selectors.announcement_message(services.announce(action, request.auth, payload.text)))
+
+
+@api.post(
+    "/actions/{slug}/end", auth=AUTH, response={200: dict, 403: Problem, 404: Problem, 409: Problem}, tags=["organizer"]
+)
+def end_early(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """End the action now (organizer only). Check-ins after this are rejected as `not_live`."""
+    return selectors.snapshot(services.end_action(find_action(slug), request.auth))
+
+
+@api.get("/actions/{slug}/funnel", auth=AUTH, response={200: dict, 403: Problem, 404: Problem}, tags=["organizer"])
+def funnel(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Pledged, checked in, done, pending and rejections by reason. Organizer only."""
+    action = find_action(slug)
+    services.require_organizer(action, request.auth)
+    return selectors.funnel(action)
+
+
+@api.get("/actions/{slug}/results", response={200: dict, 404: Problem}, tags=["actions"])
+def results(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Totals against the goal, public map cells and top referrers by verified deeds."""
+    action = find_action(slug)
+    return {
+        "counts": selectors.counts(action),
+        "cells": selectors.public_cells(action),
+        "referrers": selectors.top_referrers(action),
+    }

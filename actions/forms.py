@@ -41,7 +41,9 @@ class JoinForm(forms.Form):
 
 
 class LaunchForm(forms.Form):
-    title = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"placeholder": "Litter pick on Market Square"}))
+    title = forms.CharField(
+        max_length=120, widget=forms.TextInput(attrs={"placeholder": "Litter pick on Market Square"})
+    )
     deed = forms.CharField(
         max_length=280,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Pick up one piece of litter and bin it."}),

@@ -124,6 +124,21 @@ class CheckIn(models.Model):
     reason = models.CharField(max_length=40, blank=True)
     deed_done_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80)
+    distance_m = models.FloatField(null=True, blank=True)
+    # The coarse public cell (H3), kept after the raw coordinates are dropped.
+    cell = models.CharField(max_length=16, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "received_at"], name="checkin_status_received")]
+
+
+class Announcement(models.Model):
+    """A short message from the organizer to everyone on the action."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="announcements")
+    text = models.CharField(max_length=280)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["action", "-created_at"], name="announcement_recent")]

@@ -9,10 +9,21 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .models import Action, CheckInStatus, Follow, Phase, Pledge, Profile
+from . import geo
+from .models import Action, Announcement, CheckIn, CheckInStatus, Follow, Phase, Pledge, Profile
 
 RECENT_PLEDGES = 12
 RECENT_DEEDS = 10
+RECENT_MESSAGES = 3
+
+VERDICT_WORDS = {
+    "verified": "You're checked in. Go do the deed!",
+    "pending": "Checking your location…",
+    "not_live": "Check-ins count only while the action is live.",
+    "poor_accuracy": "Your location is too vague. Step into the open or turn on precise location, then try again.",
+    "no_location": "We need your location to check you in here.",
+    "implausible": "Your phone reported an impossible location. Try again.",
+}
 
 
 def iso(moment: datetime) -> str:
@@ -69,7 +80,9 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         .order_by("-created_at", "-id")[:RECENT_PLEDGES]
     )
     recent_deeds = (
-        Pledge.objects.filter(action=action, checkin__deed_done_at__isnull=False, checkin__status=CheckInStatus.VERIFIED)
+        Pledge.objects.filter(
+            action=action, checkin__deed_done_at__isnull=False, checkin__status=CheckInStatus.VERIFIED
+        )
         .select_related("user__profile", "checkin")
         .order_by("-checkin__deed_done_at")[:RECENT_DEEDS]
     )
@@ -83,8 +96,123 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         "counts": counts(action),
         "recent_pledges": [person(p.user) for p in recent_pledges],
         "recent_deeds": [{**person(p.user), "at": iso(p.checkin.deed_done_at)} for p in recent_deeds],
+        "cells": public_cells(action),
+        "messages": [announcement_message(m) for m in action.announcements.order_by("-created_at")[:RECENT_MESSAGES]],
         "seq": action.seq,
     }
+
+
+def public_cells(action: Action) -> list[dict[str, Any]]:
+    """Coarse cells with at least MIN_PEOPLE_PER_CELL verified people; never a point."""
+    rows = (
+        CheckIn.objects.filter(pledge__action=action, status=CheckInStatus.VERIFIED)
+        .exclude(cell="")
+        .values("cell")
+        .annotate(people=Count("id"))
+        .filter(people__gte=geo.MIN_PEOPLE_PER_CELL)
+        .order_by("-people")[:200]
+    )
+    return [{**geo.cell_shape(row["cell"]), "people": row["people"]} for row in rows]
+
+
+def announcement_message(made: Announcement) -> dict[str, Any]:
+    return {"type": "message", "id": made.pk, "slug": made.action.slug, "text": made.text, "at": iso(made.created_at)}
+
+
+def verdict_detail(action: Action, checkin: CheckIn) -> str:
+    if checkin.status == CheckInStatus.REJECTED and checkin.reason == "too_far" and checkin.distance_m is not None:
+        return (
+            f"You're about {round(checkin.distance_m):,} m from the spot. "
+            f"Get within {action.radius_m:,} m and try again."
+        )
+    return VERDICT_WORDS.get(checkin.reason or checkin.status, "Check-in rejected. Try again.")
+
+
+def checkin_state(action: Action, checkin: CheckIn) -> dict[str, Any]:
+    return {
+        "id": checkin.pk,
+        "slug": action.slug,
+        "status": checkin.status,
+        "reason": checkin.reason,
+        "detail": verdict_detail(action, checkin),
+        "distance_m": round(checkin.distance_m) if checkin.distance_m is not None else None,
+        "deed_done": checkin.deed_done_at is not None,
+    }
+
+
+def checkin_message(action: Action, checkin: CheckIn) -> dict[str, Any]:
+    return {"type": "checkin", **checkin_state(action, checkin)}
+
+
+def my_state(action: Action, user: User) -> dict[str, Any]:
+    """What this person's own screen needs beyond the shared snapshot."""
+    pledge = pledge_of(action, user)
+    checkin = CheckIn.objects.filter(pledge=pledge).first() if pledge else None
+    return {
+        "pledged": pledge is not None,
+        "handle": handle_of(user) if user.is_authenticated else None,
+        "checkin": checkin_state(action, checkin) if checkin else None,
+    }
+
+
+def funnel(action: Action) -> dict[str, Any]:
+    """The organizer's view: counts plus what is pending and why people were refused."""
+    statuses = dict(
+        CheckIn.objects.filter(pledge__action=action).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    reasons = dict(
+        CheckIn.objects.filter(pledge__action=action, status=CheckInStatus.REJECTED)
+        .values_list("reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {**counts(action), "pending": statuses.get(CheckInStatus.PENDING, 0), "rejected": reasons}
+
+
+def top_referrers(action: Action, limit: int = 10) -> list[dict[str, Any]]:
+    rows = (
+        Pledge.objects.filter(action=action, referrer__isnull=False)
+        .values("referrer")
+        .annotate(
+            brought=Count("id"),
+            deeds=Count("id", filter=Q(checkin__status=CheckInStatus.VERIFIED, checkin__deed_done_at__isnull=False)),
+        )
+        .order_by("-deeds", "-brought")[:limit]
+    )
+    people = {p.user_id: p for p in Profile.objects.filter(user_id__in=[r["referrer"] for r in rows])}
+    return [
+        {
+            "handle": people[r["referrer"]].handle,
+            "name": people[r["referrer"]].display_name,
+            "brought": r["brought"],
+            "deeds": r["deeds"],
+        }
+        for r in rows
+        if r["referrer"] in people
+    ]
+
+
+def spreadsheet_safe(text: str) -> str:
+    # A name like "=HYPERLINK(...)" must stay text when the organizer opens the CSV.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+CSV_HEADER = ["display_name", "pledged_at", "checkin_status", "checkin_reason", "deed_done_at"]
+
+
+def csv_rows(action: Action) -> Any:
+    """Results export rows; no coordinates, ever."""
+    yield CSV_HEADER
+    pledges = Pledge.objects.filter(action=action).select_related("user__profile", "checkin").order_by("created_at")
+    for p in pledges.iterator(chunk_size=1000):
+        checkin = getattr(p, "checkin", None)
+        yield [
+            spreadsheet_safe(display_name(p.user)),
+            iso(p.created_at),
+            checkin.status if checkin else "",
+            checkin.reason if checkin else "",
+            iso(checkin.deed_done_at) if checkin and checkin.deed_done_at else "",
+        ]
 
 
 def phase_message(action: Action, now: datetime | None = None) -> dict[str, Any]:
@@ -143,7 +271,9 @@ def feed_for(user: User, limit: int = 30) -> list[Action]:
 
 
 def actions_by(user: User, limit: int = 30) -> list[Action]:
-    return list(Action.objects.filter(organizer=user).select_related("organizer__profile").order_by("-starts_at")[:limit])
+    return list(
+        Action.objects.filter(organizer=user).select_related("organizer__profile").order_by("-starts_at")[:limit]
+    )
 
 
 def follower_ids(user_id: int) -> list[int]:
@@ -180,6 +310,4 @@ def pledge_of(action: Action, user: User) -> Pledge | None:
 
 def actions_due(now: datetime) -> QuerySet[Action]:
     """Actions whose stored status lags the clock."""
-    return Action.objects.filter(
-        Q(status=Phase.SCHEDULED, starts_at__lte=now) | Q(status=Phase.LIVE, ends_at__lte=now)
-    )
+    return Action.objects.filter(Q(status=Phase.SCHEDULED, starts_at__lte=now) | Q(status=Phase.LIVE, ends_at__lte=now))

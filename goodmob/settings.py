@@ -150,6 +150,9 @@ RATE_LIMITS = {
     "launch": (20, 3600),
     "pledge": (30, 60),
     "follow": (120, 60),
+    "checkin": (20, 60),
+    "deed": (20, 60),
+    "message": (10, 60),
 }
 
 GOODMOB = {
@@ -157,6 +160,8 @@ GOODMOB = {
     "MAX_FUTURE_DAYS": 30,
     "WS_MAX_FRAME_BYTES": 4096,
     "WS_MAX_FRAMES_PER_10S": 50,
+    "PENDING_STALE_SECONDS": int(os.environ.get("PENDING_STALE_SECONDS", "15")),
+    "COORDINATE_RETENTION_HOURS": int(os.environ.get("COORDINATE_RETENTION_HOURS", "24")),
 }
 
 LOGGING = {

@@ -67,7 +67,7 @@ def test_create_action_and_read_it(api, bearer):
     joined = api.get(f"/api/v1/join/{created['join_code'].lower()}").json()
     assert joined["action"]["slug"] == created["slug"]
     qr = api.get(created["qr_url"].replace("http://testserver", ""))
-    assert qr["Content-Type"] == "image/svg+xml" and b"xmlns=\"http://www.w3.org/2000/svg\"" in qr.content
+    assert qr["Content-Type"] == "image/svg+xml" and b'xmlns="http://www.w3.org/2000/svg"' in qr.content
 
 
 def test_anywhere_action_by_api(api, bearer):
@@ -84,7 +84,12 @@ def test_pledge_is_idempotent(api, action):
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["share_url"].endswith(f"?ref={first.json()['handle']}")
     assert Pledge.objects.get(action=action).referrer.profile.handle == "olga"
-    assert api.get(f"/api/v1/actions/{action.slug}/tally").json() == {"pledged": 1, "checked_in": 0, "deeds": 0, "goal": 50}
+    assert api.get(f"/api/v1/actions/{action.slug}/tally").json() == {
+        "pledged": 1,
+        "checked_in": 0,
+        "deeds": 0,
+        "goal": 50,
+    }
 
 
 def test_pledge_without_body(api, action, bearer):
@@ -180,7 +185,12 @@ def test_create_action_rejects_missing_fields(api, bearer, missing):
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("{not json", "invalid_json"), ("[1, 2]", "invalid_json"), ("\xff\xfe", "invalid_json"), ('"text"', "invalid_json")],
+    [
+        ("{not json", "invalid_json"),
+        ("[1, 2]", "invalid_json"),
+        ("\xff\xfe", "invalid_json"),
+        ('"text"', "invalid_json"),
+    ],
 )
 def test_malformed_bodies(api, bearer, raw, code):
     _, headers = bearer

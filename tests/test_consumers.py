@@ -104,7 +104,9 @@ async def test_unknown_slug_is_told_and_closed(transactional_db):
 
 
 async def test_foreign_origin_is_refused(action):
-    ws = WebsocketCommunicator(application, f"/ws/actions/{action.slug}/", headers=[(b"origin", b"https://evil.example")])
+    ws = WebsocketCommunicator(
+        application, f"/ws/actions/{action.slug}/", headers=[(b"origin", b"https://evil.example")]
+    )
     ok, _ = await ws.connect(timeout=5)
     assert not ok
 

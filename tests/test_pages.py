@@ -36,7 +36,12 @@ def test_signup_login_and_profile():
     client = Client()
     response = client.post(
         "/signup/",
-        {"username": "newbie", "display_name": "New Bie", "password1": "a-long-test-password", "password2": "a-long-test-password"},
+        {
+            "username": "newbie",
+            "display_name": "New Bie",
+            "password1": "a-long-test-password",
+            "password2": "a-long-test-password",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
@@ -189,7 +194,10 @@ def test_guest_upgrade_keeps_the_record(action):
     guest = factories.guest("Gus")
     services.pledge(action, guest)
     client = logged_in(guest)
-    client.post("/account/", {"intent": "upgrade", "username": "gus", "email": "gus@example.org", "password": "a-long-test-password"})
+    client.post(
+        "/account/",
+        {"intent": "upgrade", "username": "gus", "email": "gus@example.org", "password": "a-long-test-password"},
+    )
     guest.refresh_from_db()
     assert guest.username == "gus" and guest.check_password("a-long-test-password") and not guest.profile.is_guest
     assert Pledge.objects.filter(user=guest).count() == 1

@@ -136,7 +136,9 @@ def test_full_action_refuses(organizer):
 
 
 def test_pledge_to_ended_or_cancelled_is_refused(organizer):
-    ended = factories.move_clock(factories.action(organizer), starts_in=timedelta(minutes=-20), duration=timedelta(minutes=5))
+    ended = factories.move_clock(
+        factories.action(organizer), starts_in=timedelta(minutes=-20), duration=timedelta(minutes=5)
+    )
     with pytest.raises(Conflict) as refused:
         services.pledge(ended, factories.guest())
     assert refused.value.code == "ended"

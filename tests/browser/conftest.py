@@ -62,7 +62,17 @@ def live_url(transactional_db, celery_worker) -> Iterator[str]:
     from goodmob.asgi import application
 
     port = _free_port()
-    server = _Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="websockets-sansio", ws_per_message_deflate=False))
+    server = _Server(
+        uvicorn.Config(
+            application,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     assert server.ready.wait(timeout=30), "uvicorn did not start"

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         for username, name in FOLLOWERS:
             services.follow(self._member(username, name), organizer)
         action = (
-            Action.objects.filter(organizer=organizer, status__in=[Phase.SCHEDULED, Phase.LIVE], ends_at__gt=timezone.now())
+            Action.objects.filter(
+                organizer=organizer, status__in=[Phase.SCHEDULED, Phase.LIVE], ends_at__gt=timezone.now()
+            )
             .order_by("starts_at")
             .first()
         )

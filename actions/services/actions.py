@@ -1,138 +1,29 @@
-"""The only writers. Views, API, consumers and tasks parse input and call these."""
+"""Actions: launch, pledge, phases, cancel and end."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from kombu.exceptions import OperationalError as BrokerError
 
-from . import broadcast, selectors
-from . import redis as goodmob_redis
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .models import Action, ApiToken, Follow, Phase, Pledge, Profile
+from .. import broadcast, selectors
+from ..errors import Conflict, Forbidden, Invalid
+from ..models import Action, Phase, Pledge
+from .people import HANDLE_SUFFIX_ALPHABET, random_string
+from .tallies import request_snapshot
 
 log = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L: codes are read aloud on streams and typed on phones.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-HANDLE_SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 TITLE_MAX = 120
 DEED_MAX = 280
-NAME_MAX = 60
-
-
-def _random(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
-def _clean_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("invalid", "Enter a display name.", field="name")
-    if len(name) > NAME_MAX:
-        raise Invalid("invalid", f"A display name has at most {NAME_MAX} characters.", field="name")
-    return name
-
-
-# --- people -------------------------------------------------------------------------
-
-
-def _create_profile(user: User, handle_base: str, display_name: str, *, is_guest: bool, exact: bool) -> Profile:
-    base = slugify(handle_base)[:24].strip("-") or "friend"
-    for attempt in range(8):
-        handle = base if exact and attempt == 0 else f"{base}-{_random(HANDLE_SUFFIX_ALPHABET, 4)}"
-        try:
-            with transaction.atomic():
-                return Profile.objects.create(user=user, handle=handle, display_name=display_name, is_guest=is_guest)
-        except IntegrityError:
-            if exact:
-                raise Conflict("handle_taken", "That name is taken; pick another.", field="username") from None
-    raise Conflict("handle_taken", "Could not find a free handle; try another name.")
-
-
-def create_guest(name: str) -> User:
-    """A real user with no password, kept by the session cookie."""
-    display_name = _clean_name(name)
-    with transaction.atomic():
-        user = User(username=f"guest-{secrets.token_hex(8)}")
-        user.set_unusable_password()
-        user.save()
-        _create_profile(user, display_name, display_name, is_guest=True, exact=False)
-    return user
-
-
-def create_member(username: str, password: str, display_name: str | None = None, email: str = "") -> User:
-    with transaction.atomic():
-        if Profile.objects.filter(handle=username.lower()).exists():
-            raise Conflict("handle_taken", "That name is taken; pick another.", field="username")
-        user = User.objects.create_user(username=username, password=password, email=email)
-        _create_profile(user, username, _clean_name(display_name or username), is_guest=False, exact=True)
-    return user
-
-
-def upgrade_guest(user: User, *, username: str, password: str, email: str = "") -> User:
-    """Turn a guest into a member, keeping every pledge and check-in they made."""
-    profile = ensure_profile(user)
-    if not profile.is_guest:
-        raise Conflict("not_guest", "This account already has a password.")
-    with transaction.atomic():
-        user.username = username
-        user.email = email
-        user.set_password(password)
-        user.save()
-        profile.is_guest = False
-        profile.save(update_fields=["is_guest"])
-    return user
-
-
-def ensure_profile(user: User) -> Profile:
-    """Users made outside our services (createsuperuser) get a profile on first use."""
-    try:
-        return user.profile
-    except Profile.DoesNotExist:
-        return _create_profile(user, user.get_username(), user.get_username(), is_guest=False, exact=False)
-
-
-def hash_token(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def issue_token(user: User) -> str:
-    key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=hash_token(key))
-    return key
-
-
-def user_for_token(key: str) -> User | None:
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
-    return token.user if token and token.user.is_active else None
-
-
-def follow(follower: User, followee: User) -> bool:
-    """Returns True when a new follow was made (idempotent)."""
-    if follower.pk == followee.pk:
-        raise Invalid("self_follow", "You cannot follow yourself.")
-    _, created = Follow.objects.get_or_create(follower=follower, followee=followee)
-    return created
-
-
-def unfollow(follower: User, followee: User) -> bool:
-    deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
-    return bool(deleted)
-
-
-# --- actions ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -190,12 +81,13 @@ def launch_action(organizer: User, data: LaunchInput) -> Action:
     now = timezone.now()
     data = validate_launch(data, now)
     starts_at = max(data.starts_at, now)
+    slug_base = slugify(data.title)[:40].strip("-") or "action"
     for _ in range(10):
         try:
             with transaction.atomic():
                 action = Action.objects.create(
-                    slug=f"{slugify(data.title)[:40].strip('-') or 'action'}-{_random(HANDLE_SUFFIX_ALPHABET, 5)}",
-                    join_code=_random(JOIN_CODE_ALPHABET, 6),
+                    slug=f"{slug_base}-{random_string(HANDLE_SUFFIX_ALPHABET, 5)}",
+                    join_code=random_string(JOIN_CODE_ALPHABET, 6),
                     organizer=organizer,
                     title=data.title,
                     deed=data.deed,
@@ -208,7 +100,7 @@ def launch_action(organizer: User, data: LaunchInput) -> Action:
                     goal=data.goal,
                     capacity=data.capacity,
                 )
-                transaction.on_commit(lambda: _after_launch(action), robust=True)
+                transaction.on_commit(lambda made=action: _after_launch(made), robust=True)
                 return action
         except IntegrityError:
             continue  # slug or join code collided; draw again
@@ -216,7 +108,7 @@ def launch_action(organizer: User, data: LaunchInput) -> Action:
 
 
 def _after_launch(action: Action) -> None:
-    from . import tasks
+    from .. import tasks
 
     tasks.announce_launch.delay(action.pk)
     schedule_phase_flips(action)
@@ -228,7 +120,7 @@ ETA_HORIZON = timedelta(minutes=50)
 
 
 def schedule_phase_flips(action: Action) -> None:
-    from . import tasks
+    from .. import tasks
 
     now = timezone.now()
     for moment in (action.starts_at, action.ends_at):
@@ -267,24 +159,24 @@ def pledge(action: Action, user: User, ref_handle: str | None = None) -> tuple[P
 
 
 def _after_pledge(made: Pledge) -> None:
-    from . import tasks
+    from .. import tasks
 
     request_snapshot(made.action_id)
     tasks.announce_pledge.delay(made.pk)
 
 
-def _require_organizer(action: Action, user: User) -> None:
+def require_organizer(action: Action, user: User) -> None:
     if not user.is_authenticated or action.organizer_id != user.pk:
         raise Forbidden("forbidden", "Only the organizer can do that.")
 
 
 def cancel_action(action: Action, by: User) -> Action:
-    _require_organizer(action, by)
+    require_organizer(action, by)
     return _set_final_status(action, Phase.CANCELLED)
 
 
 def end_action(action: Action, by: User) -> Action:
-    _require_organizer(action, by)
+    require_organizer(action, by)
     return _set_final_status(action, Phase.ENDED)
 
 
@@ -328,65 +220,3 @@ def _after_phase_change(action: Action) -> None:
 def sweep_phases() -> int:
     due = list(selectors.actions_due(timezone.now()).values_list("pk", flat=True))
     return sum(1 for pk in due if sync_phase(pk))
-
-
-# --- snapshots ----------------------------------------------------------------------
-
-
-def request_snapshot(action_id: int) -> None:
-    """Ask for a recount and broadcast, coalesced to one per action per window.
-
-    Leading edge: the first change after a quiet spell goes out at once; changes inside
-    the window ride on the one queued broadcast. The pending flag expires by itself, so
-    a lost task delays the next snapshot by seconds, never forever.
-    """
-    from . import tasks
-
-    window = settings.GOODMOB["SNAPSHOT_COALESCE_SECONDS"]
-    try:
-        r = goodmob_redis.client()
-        if not r.set(goodmob_redis.key("snap", "pending", action_id), 1, nx=True, px=5000):
-            return
-        last = float(r.get(goodmob_redis.key("snap", "last", action_id)) or 0)
-        delay = max(0.0, last + window - time.time())
-        tasks.publish_snapshot.apply_async((action_id,), countdown=delay)
-    except (redis.RedisError, BrokerError):
-        log.warning("snapshot for action %s not queued; the sweep will catch up", action_id)
-
-
-def publish_snapshot(action_id: int) -> int | None:
-    """Recount from rows and broadcast one snapshot with the next seq."""
-    r = goodmob_redis.client()
-    # Clear the flag before reading, so a change landing during the recount queues
-    # another broadcast instead of being lost.
-    r.set(goodmob_redis.key("snap", "last", action_id), time.time(), ex=60)
-    r.delete(goodmob_redis.key("snap", "pending", action_id))
-    with transaction.atomic():
-        action = Action.objects.select_for_update(of=("self",)).select_related("organizer__profile").filter(pk=action_id).first()
-        if action is None:
-            return None
-        action.seq += 1
-        action.save(update_fields=["seq"])
-        message = selectors.snapshot(action)
-    broadcast.to_action(action_id, message)
-    return action.seq
-
-
-def announce_launch(action_id: int) -> int:
-    action = Action.objects.select_related("organizer__profile").filter(pk=action_id).first()
-    if action is None:
-        return 0
-    followers = selectors.follower_ids(action.organizer_id)
-    broadcast.to_users(followers, selectors.launch_message(action))
-    return len(followers)
-
-
-def announce_pledge(pledge_id: int) -> int:
-    made = Pledge.objects.select_related("action", "user__profile").filter(pk=pledge_id).first()
-    if made is None:
-        return 0
-    followers = selectors.follower_ids(made.user_id)
-    if followers:
-        message = {"type": "pledge", "slug": made.action.slug, **selectors.person(made.user)}
-        broadcast.to_users(followers, message)
-    return len(followers)

@@ -1,0 +1,77 @@
+"""Pure location rules: distances, the check-in verdict, coarse public cells."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import h3
+from geopy.distance import geodesic
+
+# Phones report a 68% confidence radius. We forgive up to this much of it, so a fix
+# drifting across the boundary still counts, but a vague fix cannot stretch the radius.
+ACCURACY_ALLOWANCE_CAP_M = 50.0
+# Worse than this and the fix says nothing useful about being "here" (cell-tower grade).
+WORST_ACCURACY_M = 150.0
+# Resolution 8 hexagons average about 0.7 km²: larger than a city block.
+PUBLIC_CELL_RESOLUTION = 8
+MIN_PEOPLE_PER_CELL = 3
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verified: bool
+    reason: str = ""
+    distance_m: float | None = None
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return geodesic(a, b).meters
+
+
+def valid_point(lat: float | None, lon: float | None) -> bool:
+    return (
+        lat is not None
+        and lon is not None
+        and math.isfinite(lat)
+        and math.isfinite(lon)
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+    )
+
+
+def judge_place(
+    *,
+    target: tuple[float, float] | None,
+    radius_m: int | None,
+    lat: float | None,
+    lon: float | None,
+    accuracy_m: float | None,
+) -> Verdict:
+    """The place half of verification; `radius_m` None means anywhere."""
+    if radius_m is None or target is None:
+        return Verdict(True)
+    if not valid_point(lat, lon) or accuracy_m is None or not math.isfinite(accuracy_m) or accuracy_m < 0:
+        return Verdict(False, "no_location")
+    if lat == 0 and lon == 0:
+        return Verdict(False, "implausible")  # "null island": a failed fix, not a place
+    if accuracy_m > WORST_ACCURACY_M:
+        return Verdict(False, "poor_accuracy")
+    away = distance_m(target, (lat, lon))
+    if away > radius_m + min(accuracy_m, ACCURACY_ALLOWANCE_CAP_M):
+        return Verdict(False, "too_far", away)
+    return Verdict(True, "", away)
+
+
+def public_cell(lat: float | None, lon: float | None) -> str:
+    return h3.latlng_to_cell(lat, lon, PUBLIC_CELL_RESOLUTION) if valid_point(lat, lon) else ""
+
+
+def cell_shape(cell: str) -> dict[str, object]:
+    lat, lon = h3.cell_to_latlng(cell)
+    return {
+        "cell": cell,
+        "lat": round(lat, 5),
+        "lon": round(lon, 5),
+        "boundary": [[round(a, 5), round(b, 5)] for a, b in h3.cell_to_boundary(cell)],
+    }
