@@ -13,8 +13,9 @@ from geopy.distance import geodesic
 ACCURACY_ALLOWANCE_CAP_M = 50.0
 # Worse than this and the fix says nothing useful about being "here" (cell-tower grade).
 WORST_ACCURACY_M = 150.0
-# Resolution 8 hexagons average about 0.7 km²: larger than a city block.
-PUBLIC_CELL_RESOLUTION = 8
+# Resolution 9 hexagons average about 0.1 km² (some 340 m across): several city
+# blocks, coarse enough that a cell of three people points at nobody.
+PUBLIC_CELL_RESOLUTION = 9
 MIN_PEOPLE_PER_CELL = 3
 
 

@@ -17,6 +17,9 @@ urlpatterns = [
     path("a/<slug:slug>/cancel", views.cancel, name="cancel"),
     path("a/<slug:slug>/qr.svg", views.qr_svg, name="qr"),
     path("a/<slug:slug>/live", views.dashboard, name="dashboard"),
+    path("a/<slug:slug>/console", views.console, name="console"),
+    path("a/<slug:slug>/results", views.results, name="results"),
+    path("a/<slug:slug>/results.csv", views.results_csv, name="results_csv"),
     path("j/", views.join_by_code, name="join_by_code"),
     path("j/<str:code>", views.join_by_code, name="join_code"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -9,9 +10,12 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from . import ratelimit, selectors, services
@@ -124,9 +128,10 @@ def launch(request: HttpRequest) -> HttpResponse:
     return render(request, "actions/launch.html", {"form": form})
 
 
+@ensure_csrf_cookie
 def action_page(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
-    pledge = selectors.pledge_of(action, request.user)
+    me = selectors.my_state(action, request.user)
     handle = selectors.handle_of(request.user) if request.user.is_authenticated else None
     return render(
         request,
@@ -134,7 +139,7 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "action": action,
             "snapshot": selectors.snapshot(action),
-            "pledge": pledge,
+            "me": me,
             "is_organizer": request.user.is_authenticated and action.organizer_id == request.user.pk,
             "join_form": JoinForm(initial={"ref": request.GET.get("ref", "")}),
             "followed_pledgers": selectors.followed_pledgers(action, request.user),
@@ -195,6 +200,7 @@ def join_by_code(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return redirect(action)
 
 
+@xframe_options_exempt  # embedded as an OBS browser source or in a streaming page
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
     return render(
@@ -204,6 +210,62 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "action": action,
             "snapshot": selectors.snapshot(action),
             "overlay": request.GET.get("overlay") == "1",
+            "join_host": request.get_host(),
+        },
+    )
+
+
+def _organizer_action_or_403(request: HttpRequest, slug: str) -> Action:
+    action = _action_or_404(slug)
+    try:
+        services.require_organizer(action, request.user)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.detail) from None
+    return action
+
+
+@login_required
+@ensure_csrf_cookie
+def console(request: HttpRequest, slug: str) -> HttpResponse:
+    action = _organizer_action_or_403(request, slug)
+    return render(
+        request,
+        "actions/console.html",
+        {
+            "action": action,
+            "snapshot": selectors.snapshot(action),
+            "funnel": selectors.funnel(action),
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
         },
     )
+
+
+def results(request: HttpRequest, slug: str) -> HttpResponse:
+    action = _action_or_404(slug)
+    snapshot = selectors.snapshot(action)
+    counts = snapshot["counts"]
+    return render(
+        request,
+        "actions/results.html",
+        {
+            "action": action,
+            "snapshot": snapshot,
+            "percent": min(100, 100 * counts["deeds"] // counts["goal"]) if counts["goal"] else 0,
+            "referrers": selectors.top_referrers(action),
+            "is_organizer": request.user.is_authenticated and action.organizer_id == request.user.pk,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    action = _organizer_action_or_403(request, slug)
+    writer = csv.writer(_Echo())
+    response = HttpResponse((writer.writerow(row) for row in selectors.csv_rows(action)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="goodmob-{action.slug}.csv"'
+    return response

@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from actions import services, tasks
-from actions.models import Action, Phase
+from actions.models import Action, CheckIn, CheckInStatus, Phase, Pledge
 
 from . import factories
 from .test_consumers import connected, next_of_type
@@ -76,3 +76,66 @@ async def test_pledge_burst_ends_in_one_exact_snapshot(celery_worker):
     assert len(snapshots) < 20
     assert [s["seq"] for s in snapshots] == sorted({s["seq"] for s in snapshots})
     await ws.disconnect()
+
+
+SPOT = {"lat": 50.0617, "lon": 19.9373, "accuracy_m": 10.0}
+
+
+def _live_action():
+    action = factories.action(factories.member("olga"))
+    return factories.move_clock(action, starts_in=timedelta(minutes=-1))
+
+
+async def test_check_in_burst_is_verified_in_batches_and_counted_exactly(celery_worker):
+    action = await sync_to_async(_live_action)()
+    ws = await connected(f"/ws/actions/{action.slug}/")
+    await ws.receive_json_from(timeout=5)
+
+    def burst() -> None:
+        for n in range(40):
+            data = services.CheckInInput(idempotency_key=f"burst-{n:04d}", **SPOT)
+            services.check_in(action, factories.guest(f"R{n}"), data)
+
+    await sync_to_async(burst)()
+    snapshots = []
+    while not snapshots or snapshots[-1]["counts"]["checked_in"] < 40:
+        snapshots.append(await next_of_type(ws, "snapshot", timeout=20))
+    assert snapshots[-1]["counts"] == {"pledged": 40, "checked_in": 40, "deeds": 0, "goal": 50}
+    assert len(snapshots) < 40  # coalesced: far fewer broadcasts than check-ins
+    assert await sync_to_async(CheckIn.objects.filter(status=CheckInStatus.VERIFIED).count)() == 40
+    await ws.disconnect()
+
+
+async def test_sweep_recovers_a_check_in_whose_task_was_lost(celery_worker, settings):
+    settings.GOODMOB = {**settings.GOODMOB, "PENDING_STALE_SECONDS": 0}
+    action = await sync_to_async(_live_action)()
+
+    def lost_check_in() -> CheckIn:
+        # The row is stored but its verification task never reaches the broker.
+        made = Pledge.objects.create(action=action, user=factories.guest("Lost"))
+        return CheckIn.objects.create(pledge=made, idempotency_key="lost-000001", **SPOT)
+
+    made = await sync_to_async(lost_check_in)()
+    ws = await connected(f"/ws/actions/{action.slug}/")
+    assert (await ws.receive_json_from(timeout=5))["counts"]["checked_in"] == 0
+
+    tasks.sweep_checkins.delay()
+    snapshot = await next_of_type(ws, "snapshot", timeout=20)
+    while snapshot["counts"]["checked_in"] < 1:
+        snapshot = await next_of_type(ws, "snapshot", timeout=20)
+    assert (await sync_to_async(CheckIn.objects.get)(pk=made.pk)).status == CheckInStatus.VERIFIED
+    await ws.disconnect()
+
+
+async def test_verdict_reaches_the_participant(celery_worker):
+    action = await sync_to_async(_live_action)()
+    user = await sync_to_async(factories.guest)("Vera")
+    token = await sync_to_async(services.issue_token)(user)
+    me = await connected("/ws/me/", (b"authorization", f"Bearer {token}".encode()))
+    await me.receive_json_from(timeout=5)
+    far = services.CheckInInput(idempotency_key="far-0000001", lat=50.2, lon=19.9373, accuracy_m=10.0)
+    await sync_to_async(services.check_in)(action, user, far)
+    verdict = await next_of_type(me, "checkin", timeout=20)
+    assert verdict["status"] == "rejected" and verdict["reason"] == "too_far"
+    assert "from the spot" in verdict["detail"]
+    await me.disconnect()

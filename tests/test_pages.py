@@ -219,4 +219,26 @@ def test_unknown_pages_are_404(path):
 def test_dashboard_and_overlay(action):
     assert action.join_code.encode() in Client().get(f"/a/{action.slug}/live").content
     overlay = Client().get(f"/a/{action.slug}/live?overlay=1").content
-    assert b"overlay" in overlay and b"dash-join" not in overlay
+    assert b"dashboard overlay" in overlay and b"qr.svg" in overlay
+
+
+def test_console_is_the_organizers_alone(action):
+    assert logged_in(action.organizer).get(f"/a/{action.slug}/console").status_code == 200
+    assert logged_in(factories.member()).get(f"/a/{action.slug}/console").status_code == 403
+    assert Client().get(f"/a/{action.slug}/console").status_code == 302
+
+
+def test_results_page_and_csv(action):
+    assert b"So far" in Client().get(f"/a/{action.slug}/results").content
+    csv_response = logged_in(action.organizer).get(f"/a/{action.slug}/results.csv")
+    assert csv_response["Content-Type"] == "text/csv"
+    assert csv_response.content.decode().startswith("display_name,pledged_at,checkin_status")
+    assert logged_in(factories.member()).get(f"/a/{action.slug}/results.csv").status_code == 403
+
+
+def test_action_page_carries_the_participants_state(action):
+    guest = factories.guest("Ray")
+    services.pledge(action, guest)
+    page = logged_in(guest).get(f"/a/{action.slug}")
+    assert b'"pledged": true' in page.content
+    assert "csrftoken" in page.cookies

@@ -1,92 +1,136 @@
-// The action page and the dashboard: one snapshot shape, a local countdown.
-import { ServerClock, formatRemaining, localTime, openSocket } from "./live.js";
+// The participant's action page: join, countdown, "I'm here", "Done!".
+import { api, createActionView, messageBanner, readJson } from "./action-view.js";
+import { openSocket } from "./live.js";
 
 const root = document.getElementById("action");
+const me = readJson("me", { pledged: false, checkin: null });
+const followed = new Set(readJson("followed-handles", []));
 const slug = root.dataset.slug;
-const clock = new ServerClock();
-let state = JSON.parse(document.getElementById("snapshot").textContent);
-const followed = new Set(JSON.parse(document.getElementById("followed-handles")?.textContent || "[]"));
-clock.seed(state.server_now);
-
+const anywhere = root.dataset.anywhere === "1";
 const $ = (selector) => root.querySelector(selector);
-const $$ = (selector) => root.querySelectorAll(selector);
+const showMessage = messageBanner(document.querySelector("[data-message]"));
+let attemptKey = null;
+let polling = null;
 
-function localPhase(now) {
-  if (state.phase === "cancelled" || state.phase === "ended") return state.phase;
-  if (now >= Date.parse(state.ends_at)) return "ended";
-  if (now >= Date.parse(state.starts_at)) return "live";
-  return "scheduled";
-}
-
-function render() {
-  const { counts } = state;
-  $$("[data-count]").forEach((el) => (el.textContent = counts[el.dataset.count] ?? 0));
-  const share = counts.goal ? Math.min(100, (100 * counts.deeds) / counts.goal) : 0;
-  const bar = $("[data-progress]");
-  if (bar) bar.style.width = `${share}%`;
+function renderCrowd(state) {
   const crowd = $("[data-crowd]");
-  if (crowd) {
-    crowd.replaceChildren(
-      ...state.recent_pledges.map((p) => {
-        const li = document.createElement("li");
-        li.textContent = p.name;
-        if (followed.has(p.handle)) li.className = "friend";
-        return li;
-      }),
-    );
+  if (!crowd) return;
+  crowd.replaceChildren(
+    ...state.recent_pledges.map((p) => {
+      const li = document.createElement("li");
+      li.textContent = p.name;
+      if (followed.has(p.handle)) li.className = "friend";
+      return li;
+    }),
+  );
+}
+
+function show(selector, visible) {
+  const el = $(selector);
+  if (el) el.hidden = !visible;
+}
+
+function setStatus(text, tone = "") {
+  const el = $("[data-status]");
+  el.textContent = text || "";
+  el.className = `status ${tone}`;
+  el.hidden = !text;
+}
+
+function renderMe() {
+  const phase = view.phase;
+  const open = phase === "scheduled" || phase === "live";
+  const checkin = me.checkin;
+  show("[data-join]", !me.pledged && open);
+  show("[data-pledged]", me.pledged);
+  show("[data-share]", me.pledged);
+  const canCheckIn = me.pledged && phase === "live" && (!checkin || checkin.status === "rejected");
+  show("[data-here]", canCheckIn);
+  $("[data-here]").textContent = checkin?.status === "rejected" ? "Try again" : anywhere ? "I'm doing it" : "I'm here";
+  show("[data-done]", checkin?.status === "verified" && !checkin.deed_done && phase !== "cancelled");
+  show("[data-thanks]", Boolean(checkin?.deed_done));
+  if (!checkin) setStatus(me.pledged && phase === "scheduled" ? "When the countdown hits zero, tap “I'm here” on the spot." : "");
+  else if (checkin.deed_done) setStatus("");
+  else setStatus(checkin.detail, checkin.status);
+}
+
+function position() {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) return reject({ code: 0 });
+    navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
+  });
+}
+
+function newKey() {
+  return crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+async function checkIn(button) {
+  button.disabled = true;
+  setStatus(anywhere ? "Checking you in…" : "Finding you…", "pending");
+  let coords = {};
+  if (!anywhere) {
+    try {
+      const { coords: c } = await position();
+      coords = { lat: c.latitude, lon: c.longitude, accuracy_m: c.accuracy };
+    } catch (error) {
+      setStatus(
+        error.code === 1
+          ? "Location is blocked. Allow location for this site in your browser settings, then try again."
+          : "Could not find your location. Step into the open and try again.",
+        "rejected",
+      );
+      button.disabled = false;
+      return;
+    }
+  }
+  // Keep the key across a network failure so a retry cannot make a second check-in.
+  attemptKey ??= newKey();
+  try {
+    const { ok, data } = await api("POST", `/api/v1/actions/${slug}/checkins`, { ...coords, idempotency_key: attemptKey });
+    attemptKey = null;
+    if (!ok) {
+      setStatus(data.detail, "rejected");
+      return;
+    }
+    me.pledged = true;
+    me.checkin = data;
+    renderMe();
+    if (data.status === "pending") pollVerdict();
+  } catch {
+    setStatus("No connection. Tap again when you have signal.", "rejected");
+  } finally {
+    button.disabled = false;
   }
 }
 
-const LABELS = {
-  scheduled: "Starts in",
-  live: "GO! Ends in",
-  ended: "Ended",
-  cancelled: "Cancelled",
-};
-
-let shownPhase = null;
-function tick() {
-  const now = clock.now();
-  const phase = localPhase(now);
-  if (phase !== shownPhase) {
-    shownPhase = phase;
-    root.dataset.phase = phase;
-    $("[data-countdown-label]").textContent = LABELS[phase];
-    const pill = $("[data-phase-label]");
-    if (pill) {
-      pill.textContent = phase;
-      pill.className = `pill pill-${phase}`;
+// The verdict normally arrives on the personal socket; polling covers a lost message.
+function pollVerdict(attempts = 30) {
+  clearTimeout(polling);
+  if (me.checkin?.status !== "pending" || attempts === 0) return;
+  polling = setTimeout(async () => {
+    const { ok, data } = await api("GET", `/api/v1/actions/${slug}/checkins/mine`).catch(() => ({ ok: false }));
+    if (ok && me.checkin?.status === "pending") {
+      me.checkin = data;
+      renderMe();
     }
-    if (phase === "ended" || phase === "cancelled") {
-      $("[data-join]")?.remove();
-    }
-    const when = $("[data-when]");
-    if (when) when.textContent = phase === "scheduled" ? localTime(state.starts_at) : "";
-  }
-  const clockEl = $("[data-countdown]");
-  if (phase === "scheduled") clockEl.textContent = formatRemaining(Date.parse(state.starts_at) - now);
-  else if (phase === "live") clockEl.textContent = formatRemaining(Date.parse(state.ends_at) - now);
-  else clockEl.textContent = phase === "cancelled" ? "—" : "00:00";
+    pollVerdict(attempts - 1);
+  }, 2000);
 }
 
-function onMessage(message) {
-  switch (message.type) {
-    case "snapshot":
-      // A stale snapshot (an older seq overtaken in flight) is dropped.
-      if (message.seq < state.seq) return;
-      state = message;
-      render();
-      break;
-    case "phase":
-      state = { ...state, phase: message.phase, starts_at: message.starts_at, ends_at: message.ends_at };
-      shownPhase = null;
-      break;
-    case "pledge":
-      if (message.slug === slug) addFriend(message.name);
-      break;
-    case "error":
-      console.warn("server says:", message.code, message.detail);
-      break;
+async function markDone(button) {
+  button.disabled = true;
+  try {
+    const { ok, data } = await api("POST", `/api/v1/actions/${slug}/deeds`);
+    if (ok) {
+      me.checkin = data;
+      renderMe();
+      navigator.vibrate?.([80, 60, 80]);
+    } else setStatus(data.detail, "rejected");
+  } catch {
+    setStatus("No connection. Tap again when you have signal.", "rejected");
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -99,16 +143,32 @@ function addFriend(name) {
   box.hidden = false;
 }
 
+function onPersonal(message) {
+  if (message.slug !== slug) return;
+  if (message.type === "checkin") {
+    me.checkin = message;
+    renderMe();
+  } else if (message.type === "pledge") addFriend(message.name);
+  else if (message.type === "message") showMessage(message);
+}
+
+const view = createActionView(root, {
+  onSnapshot(state, previous) {
+    renderCrowd(state);
+    [...state.messages].reverse().forEach((m) => showMessage(m, { quiet: previous === null }));
+  },
+  onPhase: () => renderMe(),
+  onMessage: onPersonal,
+});
+
+$("[data-here]")?.addEventListener("click", (event) => checkIn(event.currentTarget));
+$("[data-done]")?.addEventListener("click", (event) => markDone(event.currentTarget));
 document.querySelectorAll("[data-copy]").forEach((button) => {
   button.addEventListener("click", async () => {
     const input = document.querySelector(button.dataset.copy);
     input.select();
-    try {
-      await navigator.clipboard.writeText(input.value);
-      button.textContent = "Copied";
-    } catch {
-      document.execCommand?.("copy");
-    }
+    await navigator.clipboard?.writeText(input.value).catch(() => {});
+    button.textContent = "Copied";
   });
 });
 document.querySelectorAll("form[data-confirm]").forEach((form) => {
@@ -117,12 +177,7 @@ document.querySelectorAll("form[data-confirm]").forEach((form) => {
   });
 });
 
-render();
-tick();
-setInterval(tick, 200);
-openSocket(`/ws/actions/${slug}/`, {
-  onMessage,
-  clock,
-  onStatus: (status) => document.body.classList.toggle("offline", status !== "open"),
-});
-if (root.dataset.signedIn === "1") openSocket("/ws/me/", { onMessage });
+view.start();
+renderMe();
+if (me.checkin?.status === "pending") pollVerdict();
+if (root.dataset.signedIn === "1") openSocket("/ws/me/", { onMessage: onPersonal });

@@ -1,0 +1,129 @@
+// Everything a screen showing one action shares: the snapshot state, the local
+// countdown, the counts and progress bar, and the self-healing socket.
+import { ServerClock, formatRemaining, localTime, openSocket } from "./live.js";
+
+const LABELS = { scheduled: "Starts in", live: "GO! Ends in", ended: "Ended", cancelled: "Cancelled" };
+
+export function readJson(id, fallback = null) {
+  const el = document.getElementById(id);
+  return el ? JSON.parse(el.textContent) : fallback;
+}
+
+export function csrfToken() {
+  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] ?? "";
+}
+
+export async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({ error: "bad_response", detail: "Unexpected answer from the server." }));
+  return { ok: response.ok, status: response.status, data };
+}
+
+export function createActionView(root, { onSnapshot = () => {}, onPhase = () => {}, onMessage = () => {} } = {}) {
+  const clock = new ServerClock();
+  const view = { state: readJson("snapshot"), clock, phase: null };
+  clock.seed(view.state.server_now);
+  const $ = (selector) => root.querySelector(selector);
+
+  view.localPhase = (now = clock.now()) => {
+    const { state } = view;
+    if (state.phase === "cancelled" || state.phase === "ended") return state.phase;
+    if (now >= Date.parse(state.ends_at)) return "ended";
+    if (now >= Date.parse(state.starts_at)) return "live";
+    return "scheduled";
+  };
+
+  const renderCounts = () => {
+    const { counts } = view.state;
+    root.querySelectorAll("[data-count]").forEach((el) => (el.textContent = (counts[el.dataset.count] ?? 0).toLocaleString()));
+    const share = counts.goal ? Math.min(100, (100 * counts.deeds) / counts.goal) : 0;
+    root.querySelectorAll("[data-progress]").forEach((bar) => (bar.style.width = `${share}%`));
+    root.querySelectorAll("[data-percent]").forEach((el) => (el.textContent = `${Math.floor(share)}%`));
+  };
+
+  const tick = () => {
+    const now = clock.now();
+    const phase = view.localPhase(now);
+    if (phase !== view.phase) {
+      const previous = view.phase;
+      view.phase = phase;
+      root.dataset.phase = phase;
+      const label = $("[data-countdown-label]");
+      if (label) label.textContent = LABELS[phase];
+      const pill = $("[data-phase-label]");
+      if (pill) {
+        pill.textContent = phase;
+        pill.className = `pill pill-${phase}`;
+      }
+      const when = $("[data-when]");
+      if (when) when.textContent = phase === "scheduled" ? localTime(view.state.starts_at) : "";
+      onPhase(phase, previous);
+    }
+    const clockEl = $("[data-countdown]");
+    if (!clockEl) return;
+    if (phase === "scheduled") clockEl.textContent = formatRemaining(Date.parse(view.state.starts_at) - now);
+    else if (phase === "live") clockEl.textContent = formatRemaining(Date.parse(view.state.ends_at) - now);
+    else clockEl.textContent = phase === "cancelled" ? "—" : "00:00";
+  };
+
+  const handle = (message) => {
+    switch (message.type) {
+      case "snapshot": {
+        // An older snapshot overtaken in flight is dropped.
+        if (message.seq < view.state.seq) return;
+        const previous = view.state;
+        view.state = message;
+        renderCounts();
+        onSnapshot(message, previous);
+        tick();
+        break;
+      }
+      case "phase":
+        view.state = { ...view.state, phase: message.phase, starts_at: message.starts_at, ends_at: message.ends_at };
+        tick();
+        break;
+      case "error":
+        console.warn("server says:", message.code, message.detail);
+        break;
+      default:
+        onMessage(message);
+    }
+  };
+
+  view.start = () => {
+    renderCounts();
+    onSnapshot(view.state, null);
+    tick();
+    setInterval(tick, 200);
+    view.socket = openSocket(`/ws/actions/${view.state.action.slug}/`, {
+      onMessage: handle,
+      clock,
+      onStatus: (status) => document.body.classList.toggle("offline", status !== "open"),
+    });
+    return view;
+  };
+  view.handle = handle;
+  return view;
+}
+
+// Organizer messages can arrive twice (action socket and personal socket): show each once.
+export function messageBanner(el) {
+  const seen = new Set();
+  return (message, { quiet = false } = {}) => {
+    if (!el || seen.has(message.id)) return;
+    seen.add(message.id);
+    el.querySelector("[data-message-text]").textContent = message.text;
+    el.hidden = false;
+    if (!quiet) {
+      el.classList.remove("flash-in");
+      void el.offsetWidth;
+      el.classList.add("flash-in");
+      navigator.vibrate?.(200);
+    }
+  };
+}

@@ -1,0 +1,56 @@
+// The livestream dashboard: legible from across a room, updates live, heals itself.
+import { createActionView, messageBanner } from "./action-view.js";
+import { drawCells } from "./map.js";
+
+const root = document.getElementById("action");
+const ticker = root.querySelector("[data-ticker]");
+const celebration = document.querySelector("[data-celebration]");
+const showMessage = messageBanner(document.querySelector("[data-message]"));
+const MILESTONES = [25, 50, 75, 100];
+let reached = 0;
+
+function milestoneOf(counts) {
+  const share = counts.goal ? (100 * counts.deeds) / counts.goal : 0;
+  return MILESTONES.filter((m) => share >= m).pop() ?? 0;
+}
+
+function celebrate(milestone) {
+  celebration.querySelector("[data-celebration-text]").textContent =
+    milestone === 100 ? "Goal reached!" : `${milestone}% of the goal!`;
+  celebration.hidden = false;
+  celebration.classList.remove("pop");
+  void celebration.offsetWidth;
+  celebration.classList.add("pop");
+  clearTimeout(celebrate.timer);
+  celebrate.timer = setTimeout(() => (celebration.hidden = true), 5000);
+}
+
+function renderTicker(state, previous) {
+  const known = new Set((previous?.recent_deeds ?? []).map((d) => `${d.handle}@${d.at}`));
+  ticker.replaceChildren(
+    ...state.recent_deeds.map((deed) => {
+      const li = document.createElement("li");
+      li.textContent = deed.name;
+      if (previous && !known.has(`${deed.handle}@${deed.at}`)) li.className = "new";
+      return li;
+    }),
+  );
+  root.querySelector("[data-ticker-empty]").hidden = state.recent_deeds.length > 0;
+}
+
+createActionView(root, {
+  onSnapshot(state, previous) {
+    renderTicker(state, previous);
+    drawCells(root.querySelector("[data-map]"), state.action, state.cells);
+    const milestone = milestoneOf(state.counts);
+    if (previous === null) reached = milestone;  // no fanfare for what was already reached
+    else if (milestone > reached) {
+      reached = milestone;
+      celebrate(milestone);
+    }
+    [...state.messages].reverse().forEach((m) => showMessage(m, { quiet: previous === null }));
+  },
+  onMessage(message) {
+    if (message.type === "message") showMessage(message);
+  },
+}).start();
