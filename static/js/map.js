@@ -48,7 +48,7 @@ export function drawCells(container, action, cells) {
       }),
     );
     const [cx, cy] = project([cells[i].lat, cells[i].lon]);
-    const label = el("text", { x: cx, y: cy, class: "cell-label", "font-size": unit * 7, "text-anchor": "middle", "dominant-baseline": "central" });
+    const label = el("text", { x: cx, y: cy, class: "cell-label", "font-size": unit * 11, "text-anchor": "middle", "dominant-baseline": "central" });
     label.textContent = cells[i].people;
     svg.append(label);
   });
