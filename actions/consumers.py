@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from . import broadcast, selectors
+from . import broadcast, fanout, selectors
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORIZED = 4401
@@ -20,10 +20,23 @@ CLOSE_POLICY = 1008
 FLOOD_WINDOW_S = 10.0
 
 
+_action_ids: dict[str, int] = {}
+
+
 @database_sync_to_async
-def _action_id(slug: str) -> int | None:
+def _lookup_action_id(slug: str) -> int | None:
     action = selectors.get_action(slug)
     return action.pk if action else None
+
+
+async def _action_id(slug: str) -> int | None:
+    # A slug never changes hands, so the mapping is safe to keep per process.
+    if slug not in _action_ids:
+        found = await _lookup_action_id(slug)
+        if found is None:
+            return None
+        _action_ids[slug] = found
+    return _action_ids[slug]
 
 
 @database_sync_to_async
@@ -32,9 +45,28 @@ def _snapshot(action_id: int) -> dict[str, Any] | None:
     return selectors.snapshot(action) if action else None
 
 
-class LiveConsumer(AsyncWebsocketConsumer):
-    """Shared protocol: `ping` gets `pong`; anything else gets an `error` frame."""
+RAW_SEND = "goodmob.raw_send"
 
+
+class RawSendMiddleware:
+    """Outermost: keeps the server's own `send` in the scope, so broadcasts skip the
+    per-message wrappers (session saving, ...) that a read-only push never needs."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        return await self.inner({**scope, RAW_SEND: send}, receive, send)
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    """Shared protocol: `ping` gets `pong`; anything else gets an `error` frame.
+
+    No channel layer per consumer (no per-socket channel, queue and receive task):
+    group messages arrive through the process's fan-out hub.
+    """
+
+    channel_layer_alias = "goodmob-none"
     group: str | None = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -84,14 +116,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def join(self, group: str) -> None:
         self.group = group
-        await self.channel_layer.group_add(group, self.channel_name)
+        await fanout.hub().join(group, id(self), self.scope.get(RAW_SEND) or self.base_send)
 
     async def disconnect(self, code: int) -> None:
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def push(self, event: dict[str, str]) -> None:
-        await self.send(text_data=event["text"])
+            await fanout.hub().leave(self.group, id(self))
 
 
 class ActionConsumer(LiveConsumer):
@@ -106,7 +135,12 @@ class ActionConsumer(LiveConsumer):
             return
         # Join first, read second: a change landing in between arrives as a later
         # snapshot instead of falling into a gap.
-        await self.join(broadcast.action_group(action_id))
+        group = broadcast.action_group(action_id)
+        await self.join(group)
+        cached = fanout.hub().snapshots.get(group)
+        if cached is not None:
+            await self.send(text_data=cached)
+            return
         snapshot = await _snapshot(action_id)
         if snapshot is not None:
             await self._send_json(snapshot)

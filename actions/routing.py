@@ -1,8 +1,12 @@
+from channels.auth import AuthMiddlewareStack
 from django.urls import path
 
+from .auth import BearerTokenMiddleware
 from .consumers import ActionConsumer, MeConsumer
 
+# Action sockets are public and read-only: no session or user lookup per connection,
+# which keeps a connect storm of dashboards and phones off the database.
 websocket_urlpatterns = [
     path("ws/actions/<slug:slug>/", ActionConsumer.as_asgi()),
-    path("ws/me/", MeConsumer.as_asgi()),
+    path("ws/me/", AuthMiddlewareStack(BearerTokenMiddleware(MeConsumer.as_asgi()))),
 ]

@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -5,18 +6,21 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodmob.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up)
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from actions.auth import BearerTokenMiddleware  # noqa: E402
+from actions.consumers import RawSendMiddleware  # noqa: E402
 from actions.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(BearerTokenMiddleware(URLRouter(websocket_urlpatterns)))
-        ),
+        "websocket": RawSendMiddleware(AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# With thousands of long-lived sockets every full collection walks them all (stalls of
+# half a second and more were measured): keep start-up objects out of the collector's
+# sight and collect the young generation less often.
+gc.set_threshold(50_000, 20, 100)
+gc.freeze()

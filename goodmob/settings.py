@@ -93,6 +93,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "goodmob")
 
+# Our consumers do not use the channel layer (see actions/fanout.py); it stays
+# configured for management commands and extensions that call group_send.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

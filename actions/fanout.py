@@ -1,0 +1,145 @@
+"""Process-local fan-out: one Redis subscription per group per process.
+
+The stock path (channels_redis group_send) queues every broadcast once per consumer and
+wakes each consumer's dispatch, which since Channels 4.2 also hops through a thread to
+close old database connections: thousands of hops per snapshot. Here a web process
+subscribes once per group it has sockets for, and hands each message, encoded once by
+the publisher, to every local socket in a single pass.
+
+Delivery is at most once, like the channel layer: snapshots are whole state with a
+`seq`, clients drop stale ones, and the beat sweep republishes live counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_PREFIX = '{"type":"snapshot"'
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def channel_for(group: str) -> str:
+    return f"{settings.REDIS_PREFIX}:fan:{group}"
+
+
+PUBLISH_CHUNK = 1000
+
+
+@functools.cache
+def _publisher() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+
+
+def publish_many(groups: list[str], text: str) -> None:
+    """Sync, from anywhere (a request thread, a Celery task): no event loop, one round
+    trip per thousand groups."""
+    for start in range(0, len(groups), PUBLISH_CHUNK):
+        pipe = _publisher().pipeline(transaction=False)
+        for group in groups[start : start + PUBLISH_CHUNK]:
+            pipe.publish(channel_for(group), text)
+        pipe.execute()
+
+
+def writable(send: Send) -> bool:
+    """False when the socket's write buffer is full (a stalled phone).
+
+    uvicorn's protocol clears `writable` when the transport pauses writing; its send
+    would then wait, holding up every socket after it in the pass. We skip that socket
+    for this message instead: the next snapshot carries the whole state anyway. Other
+    servers (and the test communicator) expose no such flag and are always sent to.
+    """
+    flag = getattr(getattr(send, "__self__", None), "writable", None)
+    return flag is None or flag.is_set()
+
+
+class Hub:
+    """One per event loop: the sockets of this process, by group."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, dict[int, Send]] = {}
+        self.redis = aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=None, socket_connect_timeout=5)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.reader: asyncio.Task | None = None
+        # The newest snapshot per group, so a connect storm is served from memory.
+        self.snapshots: dict[str, str] = {}
+        self.delivered = 0
+        self.skipped = 0
+
+    async def join(self, group: str, key: int, send: Send) -> None:
+        members = self.members.setdefault(group, {})
+        first = not members
+        members[key] = send
+        if first:
+            await self.pubsub.subscribe(channel_for(group))
+            if self.reader is None or self.reader.done():
+                self.reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def leave(self, group: str, key: int) -> None:
+        members = self.members.get(group)
+        if members is None:
+            return
+        members.pop(key, None)
+        if not members:
+            del self.members[group]
+            self.snapshots.pop(group, None)  # unsubscribed: it would go stale
+            try:
+                await self.pubsub.unsubscribe(channel_for(group))
+            except redis.RedisError:
+                log.warning("unsubscribe from %s failed; it lapses with the connection", group)
+
+    async def deliver(self, group: str, text: str) -> None:
+        if text.startswith(SNAPSHOT_PREFIX):
+            self.snapshots[group] = text
+        event = {"type": "websocket.send", "text": text}
+        # A copy: a socket may leave while we are part-way through the pass.
+        for send in list(self.members.get(group, {}).values()):
+            if not writable(send):
+                self.skipped += 1
+                continue
+            try:
+                await send(event)
+                self.delivered += 1
+            except Exception:  # a socket closing mid-pass must not stop the others
+                self.skipped += 1
+
+    async def _read(self) -> None:
+        prefix = len(channel_for(""))
+        backoff = 0.5
+        while self.members:
+            try:
+                message = await self.pubsub.get_message(timeout=1.0)
+                backoff = 0.5
+            except (redis.ConnectionError, redis.TimeoutError, OSError):
+                # Redis restarted or the link dropped: redis-py resubscribes on reconnect;
+                # messages in between are lost and healed by the next snapshot.
+                log.warning("fan-out link to Redis lost; retrying in %.1fs", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            group = message["channel"].decode()[prefix:]
+            await self.deliver(group, message["data"].decode())
+
+
+_hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+
+
+def hub() -> Hub:
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(loop)
+    if found is None:
+        for stale in [old for old in _hubs if old.is_closed()]:
+            del _hubs[stale]
+        found = _hubs[loop] = Hub()
+    return found
