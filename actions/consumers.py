@@ -137,13 +137,14 @@ class ActionConsumer(LiveConsumer):
         # snapshot instead of falling into a gap.
         group = broadcast.action_group(action_id)
         await self.join(group)
-        cached = fanout.hub().snapshots.get(group)
-        if cached is not None:
-            await self.send(text_data=cached)
-            return
-        snapshot = await _snapshot(action_id)
-        if snapshot is not None:
-            await self._send_json(snapshot)
+        snapshots = fanout.hub().snapshots
+        if group not in snapshots:
+            snapshot = await _snapshot(action_id)
+            if snapshot is None:
+                return
+            # setdefault: a broadcast that landed during the read is newer; keep it.
+            snapshots.setdefault(group, broadcast.encode(snapshot))
+        await self.send(text_data=snapshots[group])
 
 
 class MeConsumer(LiveConsumer):

@@ -1,0 +1,81 @@
+"""Starts and stops a Good Mob stack for the benchmarks: its own database, key prefix,
+Celery queue, web processes (uvicorn, as in the Procfile) and Celery workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+
+import redis
+
+from bench.common import PYTHON, ROOT, free_port, spawn, stop, wait_port
+
+WEB_ARGS = ["--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio"]
+WEB_ARGS += ["--ws-per-message-deflate", "false", "--no-access-log", "--log-level", "warning", "--backlog", "4096"]
+
+
+def bench_env(database_url: str | None = None) -> dict[str, str]:
+    prefix = f"goodmob-bench-{uuid.uuid4().hex[:6]}"
+    return {
+        "DATABASE_URL": database_url
+        or os.environ.get("BENCH_DATABASE_URL")
+        or f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_PREFIX": prefix,
+        "CELERY_QUEUE": prefix,
+        "SECRET_KEY": "bench-only-not-secret",
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "RATE_LIMIT_SCALE": "100000",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    webs: list[subprocess.Popen] = field(default_factory=list)
+    workers: list[subprocess.Popen] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+
+    def migrate(self) -> None:
+        (ROOT / "var").mkdir(exist_ok=True)
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            check=True,
+        )
+
+    def start_web(self, count: int = 1) -> None:
+        for _ in range(count):
+            port = free_port()
+            proc = spawn(
+                [PYTHON, "-m", "uvicorn", "goodmob.asgi:application", "--port", str(port), *WEB_ARGS], self.env
+            )
+            wait_port(port, proc=proc)
+            self.webs.append(proc)
+            self.ports.append(port)
+
+    def start_workers(self, count: int = 1, concurrency: int = 2) -> None:
+        for n in range(count):
+            args = [PYTHON, "-m", "celery", "-A", "goodmob", "worker", "--loglevel", "WARNING", "-n", f"bench{n}@%h"]
+            self.workers.append(
+                spawn([*args, "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"], self.env)
+            )
+
+    def close_web(self) -> None:
+        stop(self.webs)
+        self.webs, self.ports = [], []
+
+    def close(self) -> None:
+        stop(self.webs + self.workers)
+        self.webs, self.workers, self.ports = [], [], []
+        client = redis.Redis.from_url(self.env["REDIS_URL"])
+        keys = list(client.scan_iter(f"{self.env['REDIS_PREFIX']}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
