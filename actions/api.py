@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth import login
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from . import ratelimit, selectors, services
-from .auth import BearerAuth, SessionAuth
+from .auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth
 from .errors import NotFound, ServiceError
 from .models import Action
 from .selectors import get_profile
@@ -44,6 +45,10 @@ api = NinjaAPI(
     parser=StrictJsonParser(),
 )
 AUTH = [BearerAuth(), SessionAuth()]
+# The hot endpoints (a crowd checking in at one moment) are async: the middleware and
+# auth stay on the event loop, and each request's service call runs in that request's
+# own thread (Django gives every ASGI request its own thread-sensitive context).
+ASYNC_AUTH = [AsyncBearerAuth(), AsyncSessionAuth()]
 
 
 def error(request: HttpRequest, status: int, code: str, detail: str) -> HttpResponse:
@@ -195,12 +200,16 @@ class PledgeOut(Schema):
 
 @api.post(
     "/actions/{slug}/pledges",
-    auth=AUTH,
+    auth=ASYNC_AUTH,
     response={200: PledgeOut, 201: PledgeOut, 401: Problem, 404: Problem, 409: Problem, 429: Problem},
     tags=["actions"],
 )
-def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | None = None) -> Status:
+async def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | None = None) -> Status:
     """Pledge to take part. Idempotent: 201 the first time, 200 after. 409 `full`, `ended` or `cancelled`."""
+    return await sync_to_async(_pledge)(request, slug, payload)
+
+
+def _pledge(request: HttpRequest, slug: str, payload: PledgeIn | None) -> Status:
     action = find_action(slug)
     ratelimit.check("pledge", str(request.auth.pk))
     made, created = services.pledge(action, request.auth, ref_handle=payload.ref if payload else None)
@@ -282,14 +291,18 @@ class CheckInOut(Schema):
 
 @api.post(
     "/actions/{slug}/checkins",
-    auth=AUTH,
+    auth=ASYNC_AUTH,
     response={202: CheckInOut, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem},
     tags=["check-ins"],
 )
-def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
+async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
     """Check in on the spot. Stored at once as `pending` (202); a worker verifies it and the
     verdict reaches `/ws/me/`. The same `idempotency_key` returns the same check-in; a new
     key starts a new attempt only after a rejection. Pledges first if needed."""
+    return await sync_to_async(_check_in)(request, slug, payload)
+
+
+def _check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
     action = find_action(slug)
     ratelimit.check("checkin", str(request.auth.pk))
     checkin, _ = services.check_in(action, request.auth, services.CheckInInput(**payload.dict()))
@@ -313,12 +326,16 @@ def my_checkin(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 @api.post(
     "/actions/{slug}/deeds",
-    auth=AUTH,
+    auth=ASYNC_AUTH,
     response={200: CheckInOut, 201: CheckInOut, 401: Problem, 404: Problem, 409: Problem, 429: Problem},
     tags=["check-ins"],
 )
-def mark_deed(request: HttpRequest, slug: str) -> Status:
+async def mark_deed(request: HttpRequest, slug: str) -> Status:
     """Mark your deed done (201; 200 if it already was). 409 `not_verified` without a verified check-in."""
+    return await sync_to_async(_mark_deed)(request, slug)
+
+
+def _mark_deed(request: HttpRequest, slug: str) -> Status:
     action = find_action(slug)
     ratelimit.check("deed", str(request.auth.pk))
     checkin, created = services.mark_deed_done(action, request.auth)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth.models import User
 from channels.middleware import BaseMiddleware
 from django.http import HttpRequest
 from ninja.security import HttpBearer
@@ -49,3 +53,44 @@ class SessionAuth(NinjaSessionAuth):
         if not request.user.is_authenticated:
             return None
         return super().__call__(request)
+
+
+# Tokens are long random strings that never change owner: a short per-process cache
+# saves a query on every hot request. TOKEN_TTL bounds how long a deactivated user's
+# token keeps working in a process that already saw it.
+TOKEN_TTL = 30.0
+_token_cache: dict[str, tuple[float, User]] = {}
+
+
+async def cached_user_for_token(token: str) -> User | None:
+    key = services.hash_token(token)
+    hit = _token_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    user = await sync_to_async(services.user_for_token)(token)
+    if user is not None:
+        if len(_token_cache) > 100_000:
+            _token_cache.clear()
+        _token_cache[key] = (now + TOKEN_TTL, user)
+    return user
+
+
+class AsyncBearerAuth(HttpBearer):
+    """For async endpoints: no thread hop when the token was seen recently."""
+
+    async def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return await cached_user_for_token(token)
+
+
+class AsyncSessionAuth(NinjaSessionAuth):
+    """For async endpoints: the browser's session, CSRF checked; anonymous gets 401."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
+    async def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = await request.auser()
+        return user if user.is_authenticated else None

@@ -113,9 +113,9 @@ def test_anywhere_action_needs_no_location(organizer):
 
 
 def test_cancelled_action_refuses_check_ins(live):
-    services.cancel_action(live, live.organizer)
+    cancelled = services.cancel_action(live, live.organizer)
     with pytest.raises(Conflict):
-        services.check_in(live, factories.guest(), attempt())
+        services.check_in(cancelled, factories.guest(), attempt())
     assert not CheckIn.objects.exists()
 
 

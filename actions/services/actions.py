@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from .. import broadcast, selectors
 from ..errors import Conflict, Forbidden, Invalid
-from ..models import Action, Phase, Pledge
+from ..models import Action, Follow, Phase, Pledge
 from .people import HANDLE_SUFFIX_ALPHABET, random_string
 from .tallies import request_snapshot
 
@@ -134,24 +134,28 @@ def pledge(action: Action, user: User, ref_handle: str | None = None) -> tuple[P
     if existing:
         return existing, False
     now = timezone.now()
+    referrer = None
+    if ref_handle:
+        ref = selectors.get_profile(ref_handle)
+        referrer = ref.user if ref and ref.user_id != user.pk else None
     with transaction.atomic():
-        # The lock makes the capacity check and the insert one step; the unique
-        # constraint still guards two requests from the same person.
-        locked = Action.objects.select_for_update().get(pk=action.pk)
-        phase = locked.phase_at(now)
+        current = action
+        if action.capacity is not None:
+            # Only a capped action needs the row lock, to make the count and the insert
+            # one step. Without a cap a crowd must not queue on one row: the unique
+            # constraint alone guards two requests from the same person.
+            current = Action.objects.select_for_update().get(pk=action.pk)
+        phase = current.phase_at(now)
         if phase == Phase.CANCELLED:
             raise Conflict("cancelled", "This action was cancelled.")
         if phase == Phase.ENDED:
             raise Conflict("ended", "This action has ended.")
-        if locked.capacity is not None and Pledge.objects.filter(action=locked).count() >= locked.capacity:
+        if current.capacity is not None and Pledge.objects.filter(action=current).count() >= current.capacity:
             raise Conflict("full", "This action is full.")
-        referrer = None
-        if ref_handle:
-            ref = selectors.get_profile(ref_handle)
-            referrer = ref.user if ref and ref.user_id != user.pk else None
+        made = Pledge(action=current, user=user, referrer=referrer, created_at=now)
         try:
             with transaction.atomic():
-                made = Pledge.objects.create(action=locked, user=user, referrer=referrer, created_at=now)
+                made.save(force_insert=True)
         except IntegrityError:
             return Pledge.objects.get(action=action, user=user), False
         transaction.on_commit(lambda: _after_pledge(made), robust=True)
@@ -162,7 +166,9 @@ def _after_pledge(made: Pledge) -> None:
     from .. import tasks
 
     request_snapshot(made.action_id)
-    tasks.announce_pledge.delay(made.pk)
+    # Most pledgers are guests nobody follows: a cheap look saves a task per pledge.
+    if Follow.objects.filter(followee_id=made.user_id).exists():
+        tasks.announce_pledge.delay(made.pk)
 
 
 def require_organizer(action: Action, user: User) -> None:

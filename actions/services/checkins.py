@@ -72,40 +72,36 @@ def check_in(action: Action, user: User, data: CheckInInput) -> tuple[CheckIn, b
     data = validate_checkin(action, data)
     if action.phase_at(timezone.now()) == Phase.CANCELLED:
         raise Conflict("cancelled", "This action was cancelled.")
-    pledged = Pledge.objects.filter(action=action, user=user).first() or make_pledge(action, user)[0]
+    pledged = make_pledge(action, user)[0]
     fields = {"lat": data.lat, "lon": data.lon, "accuracy_m": data.accuracy_m}
+    fresh = CheckIn(pledge=pledged, idempotency_key=data.idempotency_key, received_at=timezone.now(), **fields)
+    try:
+        # The common case, a first check-in, is one insert; the unique constraint on the
+        # pledge sends everything else (a replay, a retry, a race) down the locked path.
+        with transaction.atomic():
+            fresh.save(force_insert=True)
+            transaction.on_commit(lambda: request_verification(action.pk), robust=True)
+        return fresh, True
+    except IntegrityError:
+        pass
     with transaction.atomic():
-        existing = CheckIn.objects.select_for_update().filter(pledge=pledged).first()
-        if existing is not None:
-            if existing.idempotency_key == data.idempotency_key:
-                kept = existing.lat is not None  # the retention sweep may have dropped them
-                if kept and any(getattr(existing, name) != value for name, value in fields.items()):
-                    raise Conflict("idempotency_key_reused", "That idempotency_key was already used with other data.")
-                return existing, False
-            if existing.status != CheckInStatus.REJECTED:
-                return existing, False
-            made = existing  # a retry after a rejection reuses the one row
-        else:
-            made = CheckIn(pledge=pledged)
+        existing = CheckIn.objects.select_for_update().get(pledge=pledged)
+        if existing.idempotency_key == data.idempotency_key:
+            kept = existing.lat is not None  # the retention sweep may have dropped them
+            if kept and any(getattr(existing, name) != value for name, value in fields.items()):
+                raise Conflict("idempotency_key_reused", "That idempotency_key was already used with other data.")
+            return existing, False
+        if existing.status != CheckInStatus.REJECTED:
+            return existing, False  # one check-in per person
+        # A retry after a rejection reuses the one row.
         for name, value in fields.items():
-            setattr(made, name, value)
-        made.idempotency_key = data.idempotency_key
-        made.status, made.reason, made.distance_m, made.cell, made.verified_at = (
-            CheckInStatus.PENDING,
-            "",
-            None,
-            "",
-            None,
-        )
-        made.received_at = timezone.now()
-        try:
-            with transaction.atomic():
-                made.save()
-        except IntegrityError:
-            # A concurrent first check-in by the same person won the unique constraint.
-            return CheckIn.objects.get(pledge=pledged), False
+            setattr(existing, name, value)
+        existing.idempotency_key = data.idempotency_key
+        existing.status, existing.reason, existing.distance_m, existing.cell = CheckInStatus.PENDING, "", None, ""
+        existing.verified_at, existing.received_at = None, timezone.now()
+        existing.save()
         transaction.on_commit(lambda: request_verification(action.pk), robust=True)
-    return made, True
+    return existing, True
 
 
 def request_verification(action_id: int) -> None:

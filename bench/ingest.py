@@ -1,0 +1,251 @@
+"""Ingestion and end to end: participants check in over HTTP at a rising rate.
+
+Starts its own stack (web processes and Celery workers on one Redis and one database,
+PostgreSQL by default), seeds participants, then sends check-ins open loop: rising for
+--ramp seconds, then --rate per second until --duration. A dashboard socket on the
+last web process times each check-in from its POST to the snapshot that counts it.
+Afterwards it proves that every 202 ended verified or rejected and that the tally
+equals the rows.
+
+    .venv/bin/python bench/ingest.py --rate 200 --duration 15            # quick look
+    .venv/bin/python bench/ingest.py --rate 1000 --duration 60 --webs 2 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import emit, percentile, table  # noqa: E402
+from bench.loadgen import Pool, post, ramp, run_schedule  # noqa: E402
+from bench.stack import Stack, bench_env  # noqa: E402
+from bench.wsclient import handshake  # noqa: E402
+
+DEFAULT_DB = "postgres://postgres:postgres@127.0.0.1:5432/goodmob_bench"
+
+
+def ensure_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class Dashboard(asyncio.Protocol):
+    """A dashboard socket that records (time, checked_in) for every snapshot."""
+
+    def __init__(self, request: bytes) -> None:
+        self.request = request
+        self.buf = bytearray()
+        self.upgraded = False
+        self.seen: list[tuple[float, int]] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        self.buf += data
+        if not self.upgraded:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            del self.buf[: end + 4]
+            self.upgraded = True
+        while len(self.buf) >= 2:
+            size, start = self.buf[1] & 0x7F, 2
+            if size == 126:
+                size, start = int.from_bytes(self.buf[2:4], "big"), 4
+            elif size == 127:
+                size, start = int.from_bytes(self.buf[2:10], "big"), 10
+            if len(self.buf) < start + size:
+                return
+            opcode, payload = self.buf[0] & 0x0F, bytes(self.buf[start : start + size])
+            del self.buf[: start + size]
+            if opcode == 1 and payload.startswith(b'{"type":"snapshot"'):
+                self.seen.append((now, json.loads(payload)["counts"]["checked_in"]))
+            elif opcode == 9:
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+
+
+async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: argparse.Namespace) -> dict:
+    loop = asyncio.get_running_loop()
+    ports = stack.ports
+    host, port, request = handshake(f"ws://127.0.0.1:{ports[-1]}/ws/actions/{slug}/")
+    _, dashboard = await loop.create_connection(lambda: Dashboard(request), host, port)
+    body = {"lat": 52.5163, "lon": 13.3777, "accuracy_m": 10}
+    payloads = [
+        post(
+            f"/api/v1/actions/{slug}/checkins",
+            f"127.0.0.1:{ports[n % len(ports)]}",
+            json.dumps({**body, "idempotency_key": uuid.uuid4().hex}).encode(),
+            {"Authorization": f"Bearer {token}"},
+        )
+        for n, (_, token) in enumerate(people)
+    ]
+    # One connection pool per web process: each payload names its port in Host.
+    pools = [Pool("127.0.0.1", [p], args.connections // len(ports)) for p in ports]
+
+    async def send_all() -> tuple[float, list]:
+        split = [[p for n, p in enumerate(payloads) if n % len(ports) == i] for i in range(len(ports))]
+        share = 1 / len(ports)
+
+        def due_share(t: float) -> float:
+            return ramp(args.start_rate, args.rate, args.ramp)(t) * share
+
+        runs = await asyncio.gather(*(run_schedule(pool, part, due_share, args.duration) for pool, part in zip(pools, split, strict=True)))
+        start = min(r[0] for r in runs)
+        return start, [res for r in runs for res in r[1]]
+
+    start, results = await send_all()
+    accepted = [r for r in results if r.status == 202]
+    ids = sorted(json.loads(r.body)["id"] for r in accepted)
+    by_id = {json.loads(r.body)["id"]: r for r in accepted}
+
+    # Wait (bounded) for the workers to decide every check-in and the dashboard to show it.
+    deadline = time.monotonic() + args.settle
+    from asgiref.sync import sync_to_async
+
+    from actions.models import CheckIn, CheckInStatus
+
+    pending = None
+    while time.monotonic() < deadline:
+        pending = await sync_to_async(CheckIn.objects.filter(pledge__action__slug=slug, status=CheckInStatus.PENDING).count)()
+        shown = dashboard.seen[-1][1] if dashboard.seen else 0
+        if pending == 0 and shown >= len(ids):
+            break
+        await asyncio.sleep(0.25)
+    dashboard.transport.close()
+
+    e2e = []
+    snapshot_index = 0
+    for rank, checkin_id in enumerate(ids):
+        while snapshot_index < len(dashboard.seen) and dashboard.seen[snapshot_index][1] < rank + 1:
+            snapshot_index += 1
+        if snapshot_index == len(dashboard.seen):
+            break
+        e2e.append((dashboard.seen[snapshot_index][0] - by_id[checkin_id].sent_at) * 1000)
+
+    latencies = [r.latency * 1000 for r in accepted]
+    per_second: dict[int, int] = {}
+    for r in accepted:
+        second = int(r.sent_at + r.latency - start)
+        per_second[second] = per_second.get(second, 0) + 1
+    steady = [per_second.get(s, 0) for s in range(int(args.ramp) + 1, int(args.duration) - 1)]
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
+
+    def audit() -> dict:
+        rows = dict(
+            CheckIn.objects.filter(pk__in=ids).values_list("status").annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id")).order_by()
+        )
+        from actions import selectors
+        from actions.models import Action
+
+        tally = selectors.counts(Action.objects.get(slug=slug))
+        verified_rows = CheckIn.objects.filter(pledge__action__slug=slug, status=CheckInStatus.VERIFIED).count()
+        return {
+            "stored": sum(rows.values()),
+            "decided": rows.get("verified", 0) + rows.get("rejected", 0),
+            "still_pending": rows.get("pending", 0),
+            "tally_checked_in": tally["checked_in"],
+            "tally_equals_rows": tally["checked_in"] == verified_rows,
+        }
+
+    proof = await sync_to_async(audit)()
+    return {
+        "bench": "ingest",
+        "webs": len(ports),
+        "workers": args.workers,
+        "target_rate": args.rate,
+        "duration_s": args.duration,
+        "sent": len(results),
+        "statuses": statuses,
+        "accepted": len(accepted),
+        "accepted_per_s": round(len(accepted) / args.duration, 1),
+        "steady_min_per_s": min(steady) if steady else None,
+        "steady_mean_per_s": round(sum(steady) / len(steady), 1) if steady else None,
+        "request_p50_ms": round(percentile(latencies, 0.5), 1) if latencies else None,
+        "request_p99_ms": round(percentile(latencies, 0.99), 1) if latencies else None,
+        "e2e_p50_ms": round(percentile(e2e, 0.5), 1) if e2e else None,
+        "e2e_p99_ms": round(percentile(e2e, 0.99), 1) if e2e else None,
+        "shown_on_dashboard": len(e2e),
+        "none_lost": proof["stored"] == len(accepted) and proof["decided"] == len(accepted),
+        **proof,
+    }
+
+
+COLUMNS = [
+    ("webs", "webs"),
+    ("workers", "workers"),
+    ("target_rate", "target/s"),
+    ("accepted_per_s", "accepted/s"),
+    ("steady_min_per_s", "steady min/s"),
+    ("request_p50_ms", "req p50 ms"),
+    ("request_p99_ms", "req p99 ms"),
+    ("e2e_p50_ms", "e2e p50 ms"),
+    ("e2e_p99_ms", "e2e p99 ms"),
+    ("accepted", "accepted"),
+    ("decided", "decided"),
+    ("none_lost", "none lost"),
+    ("tally_equals_rows", "tally = rows"),
+]
+
+
+def run(args: argparse.Namespace) -> dict:
+    database = args.database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
+    ensure_database(database)
+    env = bench_env(database)
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodmob.settings")
+    stack = Stack(env)
+    stack.migrate()
+    import django
+
+    django.setup()
+    from bench.seed import bulk_participants, seed_action
+
+    action = seed_action(duration_minutes=60)
+    people = bulk_participants(int(ramp(args.start_rate, args.rate, args.ramp)(args.duration)) + 50)
+    try:
+        stack.start_workers(args.workers)
+        stack.start_web(args.webs)
+        time.sleep(1.5)  # let the action go live and the workers connect
+        return asyncio.run(drive(stack, action.slug, people, args))
+    finally:
+        stack.close()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description="Ingestion benchmark")
+    p.add_argument("--rate", type=float, default=1000, help="check-ins per second after the ramp")
+    p.add_argument("--start-rate", type=float, default=100)
+    p.add_argument("--ramp", type=float, default=10, help="seconds to rise from --start-rate to --rate")
+    p.add_argument("--duration", type=float, default=60)
+    p.add_argument("--webs", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--connections", type=int, default=256)
+    p.add_argument("--settle", type=float, default=120, help="seconds to wait for the last verdicts")
+    p.add_argument("--database-url", default=None)
+    return p
+
+
+if __name__ == "__main__":
+    result = run(parser().parse_args())
+    emit(result)
+    print()
+    print(table([result], COLUMNS))
