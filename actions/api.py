@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.contrib.auth import login
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,9 +13,11 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from . import ratelimit, selectors, services
+from . import hotroutes, ratelimit, selectors, services
 from .auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth
 from .errors import NotFound, ServiceError
+from .hotpath import hot
+from .hotroutes import CheckInIn, PledgeIn, find_action
 from .models import Action
 from .selectors import get_profile
 
@@ -45,9 +46,8 @@ api = NinjaAPI(
     parser=StrictJsonParser(),
 )
 AUTH = [BearerAuth(), SessionAuth()]
-# The hot endpoints (a crowd checking in at one moment) are async: the middleware and
-# auth stay on the event loop, and each request's service call runs in that request's
-# own thread (Django gives every ASGI request its own thread-sensitive context).
+# The hot endpoints (a crowd checking in at one moment) are async: middleware and auth
+# stay on the event loop, and the database work runs on the hot pool (hotpath.py).
 ASYNC_AUTH = [AsyncBearerAuth(), AsyncSessionAuth()]
 
 
@@ -95,11 +95,8 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def find_action(slug: str) -> Action:
-    action = selectors.get_action(slug)
-    if action is None:
-        raise NotFound("not_found", "No action has that slug.")
-    return action
+def site_of(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 class Problem(Schema):
@@ -187,10 +184,6 @@ def tally(request: HttpRequest, slug: str) -> dict[str, int]:
     return selectors.counts(find_action(slug))
 
 
-class PledgeIn(Schema):
-    ref: str | None = None
-
-
 class PledgeOut(Schema):
     action: str
     handle: str
@@ -206,23 +199,7 @@ class PledgeOut(Schema):
 )
 async def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | None = None) -> Status:
     """Pledge to take part. Idempotent: 201 the first time, 200 after. 409 `full`, `ended` or `cancelled`."""
-    return await sync_to_async(_pledge)(request, slug, payload)
-
-
-def _pledge(request: HttpRequest, slug: str, payload: PledgeIn | None) -> Status:
-    action = find_action(slug)
-    ratelimit.check("pledge", str(request.auth.pk))
-    made, created = services.pledge(action, request.auth, ref_handle=payload.ref if payload else None)
-    handle = selectors.handle_of(request.auth)
-    return Status(
-        201 if created else 200,
-        {
-            "action": action.slug,
-            "handle": handle,
-            "pledged_at": selectors.iso(made.created_at),
-            "share_url": request.build_absolute_uri(f"{action.get_absolute_url()}?ref={handle}"),
-        },
-    )
+    return Status(*await hot(hotroutes.pledge_as)(request.auth, slug, payload, site_of(request)))
 
 
 @api.post(
@@ -272,13 +249,6 @@ def unfollow(request: HttpRequest, handle: str) -> dict[str, Any]:
     return {"handle": profile.handle, "following": False, "followers": selectors.follower_count(profile.user)}
 
 
-class CheckInIn(Schema):
-    lat: float | None = None
-    lon: float | None = None
-    accuracy_m: float | None = None
-    idempotency_key: str | None = None
-
-
 class CheckInOut(Schema):
     id: int
     slug: str
@@ -299,14 +269,7 @@ async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) ->
     """Check in on the spot. Stored at once as `pending` (202); a worker verifies it and the
     verdict reaches `/ws/me/`. The same `idempotency_key` returns the same check-in; a new
     key starts a new attempt only after a rejection. Pledges first if needed."""
-    return await sync_to_async(_check_in)(request, slug, payload)
-
-
-def _check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
-    action = find_action(slug)
-    ratelimit.check("checkin", str(request.auth.pk))
-    checkin, _ = services.check_in(action, request.auth, services.CheckInInput(**payload.dict()))
-    return Status(202, selectors.checkin_state(action, checkin))
+    return Status(*await hot(hotroutes.check_in_as)(request.auth, slug, payload, site_of(request)))
 
 
 @api.get(
@@ -332,14 +295,7 @@ def my_checkin(request: HttpRequest, slug: str) -> dict[str, Any]:
 )
 async def mark_deed(request: HttpRequest, slug: str) -> Status:
     """Mark your deed done (201; 200 if it already was). 409 `not_verified` without a verified check-in."""
-    return await sync_to_async(_mark_deed)(request, slug)
-
-
-def _mark_deed(request: HttpRequest, slug: str) -> Status:
-    action = find_action(slug)
-    ratelimit.check("deed", str(request.auth.pk))
-    checkin, created = services.mark_deed_done(action, request.auth)
-    return Status(201 if created else 200, selectors.checkin_state(action, checkin))
+    return Status(*await hot(hotroutes.deed_as)(request.auth, slug, None, site_of(request)))
 
 
 class MessageIn(Schema):

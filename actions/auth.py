@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib.auth.models import User
-from channels.middleware import BaseMiddleware
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from . import services
+from .hotpath import hot
 
 
 def bearer_from_headers(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -68,7 +68,7 @@ async def cached_user_for_token(token: str) -> User | None:
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return hit[1]
-    user = await sync_to_async(services.user_for_token)(token)
+    user = await hot(services.user_for_token)(token)
     if user is not None:
         if len(_token_cache) > 100_000:
             _token_cache.clear()

@@ -106,7 +106,9 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
         def due_share(t: float) -> float:
             return ramp(args.start_rate, args.rate, args.ramp)(t) * share
 
-        runs = await asyncio.gather(*(run_schedule(pool, part, due_share, args.duration) for pool, part in zip(pools, split, strict=True)))
+        runs = await asyncio.gather(
+            *(run_schedule(pool, part, due_share, args.duration) for pool, part in zip(pools, split, strict=True))
+        )
         start = min(r[0] for r in runs)
         return start, [res for r in runs for res in r[1]]
 
@@ -123,7 +125,9 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
 
     pending = None
     while time.monotonic() < deadline:
-        pending = await sync_to_async(CheckIn.objects.filter(pledge__action__slug=slug, status=CheckInStatus.PENDING).count)()
+        pending = await sync_to_async(
+            CheckIn.objects.filter(pledge__action__slug=slug, status=CheckInStatus.PENDING).count
+        )()
         shown = dashboard.seen[-1][1] if dashboard.seen else 0
         if pending == 0 and shown >= len(ids):
             break
@@ -151,7 +155,10 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
 
     def audit() -> dict:
         rows = dict(
-            CheckIn.objects.filter(pk__in=ids).values_list("status").annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id")).order_by()
+            CheckIn.objects.filter(pk__in=ids)
+            .values_list("status")
+            .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            .order_by()
         )
         from actions import selectors
         from actions.models import Action

@@ -49,11 +49,15 @@ def bulk_participants(count: int) -> list[tuple[int, str]]:
             [User(username=f"bench-{tag}-{n}", password="!unusable") for n in range(count)], batch_size=2000
         )
         Profile.objects.bulk_create(
-            [Profile(user=u, handle=f"b{tag}-{n}", display_name=f"Runner {n}", is_guest=True) for n, u in enumerate(users)],
+            [
+                Profile(user=u, handle=f"b{tag}-{n}", display_name=f"Runner {n}", is_guest=True)
+                for n, u in enumerate(users)
+            ],
             batch_size=2000,
         )
         keys = [secrets.token_urlsafe(24) for _ in users]
         ApiToken.objects.bulk_create(
-            [ApiToken(user=u, key_hash=services.hash_token(k)) for u, k in zip(users, keys, strict=True)], batch_size=2000
+            [ApiToken(user=u, key_hash=services.hash_token(k)) for u, k in zip(users, keys, strict=True)],
+            batch_size=2000,
         )
     return [(u.pk, k) for u, k in zip(users, keys, strict=True)]

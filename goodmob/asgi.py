@@ -10,11 +10,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from actions.consumers import RawSendMiddleware  # noqa: E402
+from actions.hotroutes import HotRoutes  # noqa: E402
 from actions.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HotRoutes(django_asgi_app),
         "websocket": RawSendMiddleware(AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))),
     }
 )

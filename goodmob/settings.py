@@ -83,7 +83,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
-        "max_size": int(os.environ.get("DB_POOL_SIZE", "16")),
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "24")),
         "timeout": 10,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -98,6 +98,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+
+# Threads doing the database work of the hot API endpoints in each web process; the
+# connection pool (DB_POOL_SIZE) leaves room above it for every other request.
+HOT_PATH_THREADS = int(os.environ.get("HOT_PATH_THREADS", "16"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

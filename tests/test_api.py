@@ -11,7 +11,7 @@ from actions.models import Action, Follow, Pledge
 
 from . import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def post(client, path, body=None, headers=None, raw=None):

@@ -10,7 +10,7 @@ from actions.models import Announcement, CheckIn, Pledge
 from . import factories
 from .test_api import assert_problem, post
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 SPOT = {"lat": 50.0617, "lon": 19.9373, "accuracy_m": 15}
 
 

@@ -1,0 +1,180 @@
+"""The hot endpoints: a crowd checking in at one moment.
+
+The bodies of the pledge, check-in and deed endpoints live here as plain functions of
+(user, slug, payload, site), so two front doors share them: the django-ninja views
+(browsers with a session, and the OpenAPI document) and `HotRoutes`, a small ASGI
+handler in front of Django for bearer-token callers.
+
+Why a second door: Django's ASGI handler gives every request its own thread-sensitive
+context; its signal receivers and `response.close()` start a thread per request, and
+asgiref starts another from the event loop to join it. Under a crowd the event loop
+spends its time waiting on `Thread.start()` (seen with py-spy), and throughput fell
+to a few dozen check-ins a second. HotRoutes does what Django's cycle would do for
+these three routes (host check, body limit, auth, validation, the service call on the
+hot pool, JSON errors) without that per-request machinery.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.http.request import split_domain_port, validate_host
+from ninja import Schema
+from pydantic import ValidationError
+
+from . import ratelimit, selectors, services
+from .auth import bearer_from_headers, cached_user_for_token
+from .errors import NotFound, ServiceError
+from .hotpath import hot
+from .models import Action
+
+log = logging.getLogger(__name__)
+
+
+class PledgeIn(Schema):
+    ref: str | None = None
+
+
+class CheckInIn(Schema):
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    idempotency_key: str | None = None
+
+
+def find_action(slug: str) -> Action:
+    action = selectors.get_action(slug)
+    if action is None:
+        raise NotFound("not_found", "No action has that slug.")
+    return action
+
+
+def pledge_as(user: User, slug: str, payload: PledgeIn | None, site: str) -> tuple[int, dict[str, Any]]:
+    action = find_action(slug)
+    ratelimit.check("pledge", str(user.pk))
+    made, created = services.pledge(action, user, ref_handle=payload.ref if payload else None)
+    handle = selectors.handle_of(user)
+    return 201 if created else 200, {
+        "action": action.slug,
+        "handle": handle,
+        "pledged_at": selectors.iso(made.created_at),
+        "share_url": f"{site}{action.get_absolute_url()}?ref={handle}",
+    }
+
+
+def check_in_as(user: User, slug: str, payload: CheckInIn, site: str) -> tuple[int, dict[str, Any]]:
+    action = find_action(slug)
+    ratelimit.check("checkin", str(user.pk))
+    checkin, _ = services.check_in(action, user, services.CheckInInput(**payload.dict()))
+    return 202, selectors.checkin_state(action, checkin)
+
+
+def deed_as(user: User, slug: str, payload: None, site: str) -> tuple[int, dict[str, Any]]:
+    action = find_action(slug)
+    ratelimit.check("deed", str(user.pk))
+    checkin, created = services.mark_deed_done(action, user)
+    return 201 if created else 200, selectors.checkin_state(action, checkin)
+
+
+ROUTE = re.compile(r"^/api/v1/actions/(?P<slug>[-a-zA-Z0-9_]+)/(?P<what>checkins|pledges|deeds)$")
+HANDLERS = {"checkins": (check_in_as, CheckInIn), "pledges": (pledge_as, PledgeIn), "deeds": (deed_as, None)}
+
+
+def problem(status: int, code: str, detail: str) -> tuple[int, dict[str, str]]:
+    return status, {"error": code, "detail": detail}
+
+
+def validation_detail(exc: ValidationError) -> str:
+    # The same sentence the ninja views give (api.on_validation_error).
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", [])) or "request"
+    return f"{where}: {first.get('msg', 'invalid value')}."
+
+
+class HotRoutes:
+    """ASGI: bearer-token POSTs to the hot endpoints; everything else goes to Django."""
+
+    def __init__(self, django_app: Any) -> None:
+        self.django = django_app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            match = ROUTE.match(scope["path"])
+            headers = scope.get("headers", [])
+            token = bearer_from_headers(headers) if match else None
+            if token and self._secure_enough(scope):
+                status, body = await self._handle(match, token, scope, receive)
+                await self._respond(send, status, body)
+                return
+        await self.django(scope, receive, send)
+
+    @staticmethod
+    def _secure_enough(scope: dict) -> bool:
+        # Where HTTPS is enforced, let Django answer plain-HTTP requests (it redirects).
+        if not getattr(settings, "SECURE_SSL_REDIRECT", False):
+            return True
+        proto = dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"").decode()
+        return scope.get("scheme") == "https" or proto == "https"
+
+    async def _handle(self, match: re.Match, token: str, scope: dict, receive: Any) -> tuple[int, dict]:
+        headers = dict(scope.get("headers", []))
+        host = headers.get(b"host", b"").decode("latin-1")
+        domain, _ = split_domain_port(host)
+        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+            return problem(400, "bad_request", "That host is not served here.")
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                return problem(413, "too_large", "The request body is too large.")
+            if not message.get("more_body"):
+                break
+        user = await cached_user_for_token(token)
+        if user is None:
+            return problem(401, "unauthorized", "Sign in, join as a guest, or send a bearer token.")
+        function, schema = HANDLERS[match["what"]]
+        payload = None
+        if schema is not None and body.strip():
+            try:
+                data = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                return problem(400, "invalid_json", "The request body is not valid JSON.")
+            if not isinstance(data, dict):
+                return problem(400, "invalid_json", "The request body must be a JSON object.")
+            try:
+                payload = schema.model_validate(data)
+            except ValidationError as exc:
+                return problem(422, "invalid", validation_detail(exc))
+        elif schema is CheckInIn:
+            payload = CheckInIn()
+        site = f"{scope.get('scheme', 'http')}://{host}"
+        try:
+            return await hot(function)(user, match["slug"], payload, site)
+        except ServiceError as exc:
+            return exc.status, exc.as_dict()
+        except Exception:
+            log.exception("hot route failed")
+            return problem(500, "server_error", "Something went wrong on our side; try again.")
+
+    @staticmethod
+    async def _respond(send: Any, status: int, body: dict) -> None:
+        content = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(content)).encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
