@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test bench bench-quick install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -20,6 +20,13 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (README, "Performance"): the full run takes about half an hour.
+bench: install
+	$(BIN)/python bench/run.py
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) var db.sqlite3* staticfiles

@@ -42,7 +42,7 @@ from bench.common import (  # noqa: E402
     table,
     wait_port,
 )
-from bench.stack import Stack, bench_env  # noqa: E402
+from bench.stack import Stack, start_django  # noqa: E402
 
 SERVERS = ["goodmob", "bare", "channels-pubsub", "channels-core"]
 PER_CLIENT_PROCESS = 5000
@@ -225,6 +225,7 @@ def run_one(kind: str, size: int, broadcasts: int, template: dict, env: dict[str
 COLUMNS = [
     ("server", "server"),
     ("sockets", "sockets"),
+    ("connected", "connected"),
     ("web_processes", "webs"),
     ("p50_ms", "p50 ms"),
     ("p99_ms", "p99 ms"),
@@ -243,25 +244,16 @@ def main() -> list[dict]:
     parser.add_argument("--broadcasts", type=int, default=30)
     args = parser.parse_args()
 
-    env = bench_env()
+    stack = start_django()
+    env = stack.env
     env["BENCH_GROUP"] = f"{env['REDIS_PREFIX']}:bare"
     env["BENCH_PREFIX"] = f"{env['REDIS_PREFIX']}:stock"
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodmob.settings")
-    stack = Stack(env)
-    stack.migrate()
-    import django
-
-    django.setup()
     from actions import broadcast, selectors
     from bench.seed import seed_action
 
     action = seed_action(pledges=40)
     env["BENCH_SLUG"] = action.slug
-    from actions.fanout import channel_for
-
     env["BENCH_FAN_GROUP"] = broadcast.action_group(action.pk)
-    assert channel_for(env["BENCH_FAN_GROUP"])
     template = selectors.snapshot(action)
 
     rows = []

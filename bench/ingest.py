@@ -1,7 +1,8 @@
 """Ingestion and end to end: participants check in over HTTP at a rising rate.
 
-Starts its own stack (web processes and Celery workers on one Redis and one database,
-PostgreSQL by default), seeds participants, then sends check-ins open loop: rising for
+Starts its own stack (web processes and Celery workers on one Redis and one PostgreSQL:
+BENCH_DATABASE_URL, by default a `goodmob_bench` database on 127.0.0.1), seeds
+participants, then sends check-ins open loop: rising for
 --ramp seconds, then --rate per second until --duration. A dashboard socket on the
 last web process times each check-in from its POST to the snapshot that counts it.
 Afterwards it proves that every 202 ended verified or rejected and that the tally
@@ -25,22 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import emit, percentile, table  # noqa: E402
 from bench.loadgen import Pool, post, ramp, run_schedule  # noqa: E402
-from bench.stack import Stack, bench_env  # noqa: E402
+from bench.stack import Stack, start_django  # noqa: E402
 from bench.wsclient import handshake  # noqa: E402
-
-DEFAULT_DB = "postgres://postgres:postgres@127.0.0.1:5432/goodmob_bench"
-
-
-def ensure_database(url: str) -> None:
-    if not url.startswith("postgres"):
-        return
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 class Dashboard(asyncio.Protocol):
@@ -153,11 +140,13 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
     for r in results:
         statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
 
+    from django.db.models import Count
+
     def audit() -> dict:
         rows = dict(
             CheckIn.objects.filter(pk__in=ids)
             .values_list("status")
-            .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            .annotate(n=Count("id"))
             .order_by()
         )
         from actions import selectors
@@ -191,6 +180,7 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
         "e2e_p50_ms": round(percentile(e2e, 0.5), 1) if e2e else None,
         "e2e_p99_ms": round(percentile(e2e, 0.99), 1) if e2e else None,
         "shown_on_dashboard": len(e2e),
+        "timed_out": statuses.get("0", 0),
         "none_lost": proof["stored"] == len(accepted) and proof["decided"] == len(accepted),
         **proof,
     }
@@ -207,6 +197,7 @@ COLUMNS = [
     ("e2e_p50_ms", "e2e p50 ms"),
     ("e2e_p99_ms", "e2e p99 ms"),
     ("accepted", "accepted"),
+    ("timed_out", "timed out"),
     ("decided", "decided"),
     ("none_lost", "none lost"),
     ("tally_equals_rows", "tally = rows"),
@@ -214,16 +205,7 @@ COLUMNS = [
 
 
 def run(args: argparse.Namespace) -> dict:
-    database = args.database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DB
-    ensure_database(database)
-    env = bench_env(database)
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodmob.settings")
-    stack = Stack(env)
-    stack.migrate()
-    import django
-
-    django.setup()
+    stack = start_django()
     from bench.seed import bulk_participants, seed_action
 
     action = seed_action(duration_minutes=60)
@@ -247,7 +229,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--connections", type=int, default=256)
     p.add_argument("--settle", type=float, default=120, help="seconds to wait for the last verdicts")
-    p.add_argument("--database-url", default=None)
     return p
 
 

@@ -80,8 +80,13 @@ def ramp(start_rate: float, rate: float, ramp_s: float):
     return due
 
 
-async def run_schedule(pool: Pool, payloads: list[bytes], due, duration: float) -> tuple[float, list[Result]]:
-    """Send payloads in order, each when `due(t)` (cumulative count) says it is due."""
+async def run_schedule(
+    pool: Pool, payloads: list[bytes], due, duration: float, drain: float = 30.0
+) -> tuple[float, list[Result]]:
+    """Send payloads in order, each when `due(t)` (cumulative count) says it is due.
+
+    Requests still unanswered `drain` seconds after the schedule ends are abandoned
+    (status 0): an overloaded server must not make the benchmark run for ever."""
     results: list[Result] = []
     tasks = []
     start = time.monotonic()
@@ -96,5 +101,9 @@ async def run_schedule(pool: Pool, payloads: list[bytes], due, duration: float) 
             tasks.append(asyncio.ensure_future(request(pool, payloads[index], result)))
             index += 1
         await asyncio.sleep(0.002)
-    await asyncio.gather(*tasks)
+    if tasks:
+        _, late = await asyncio.wait(tasks, timeout=drain)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
     return start, results

@@ -3,6 +3,7 @@ Celery queue, web processes (uvicorn, as in the Procfile) and Celery workers."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import uuid
@@ -16,12 +17,27 @@ WEB_ARGS = ["--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansi
 WEB_ARGS += ["--ws-per-message-deflate", "false", "--no-access-log", "--log-level", "warning", "--backlog", "4096"]
 
 
-def bench_env(database_url: str | None = None) -> dict[str, str]:
+DEFAULT_DB = "postgres://postgres:postgres@127.0.0.1:5432/goodmob_bench"
+
+
+def ensure_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@functools.cache
+def bench_env() -> dict[str, str]:
+    """One environment per benchmark process: Django reads its settings only once."""
     prefix = f"goodmob-bench-{uuid.uuid4().hex[:6]}"
     return {
-        "DATABASE_URL": database_url
-        or os.environ.get("BENCH_DATABASE_URL")
-        or f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}",
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "REDIS_PREFIX": prefix,
         "CELERY_QUEUE": prefix,
@@ -79,3 +95,17 @@ class Stack:
         keys = list(client.scan_iter(f"{self.env['REDIS_PREFIX']}*", count=1000))
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
+
+
+def start_django() -> Stack:
+    """Point this process at the bench database and Redis prefix, migrate, set up Django."""
+    env = bench_env()
+    ensure_database(env["DATABASE_URL"])
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodmob.settings")
+    stack = Stack(env)
+    stack.migrate()
+    import django
+
+    django.setup()
+    return stack
