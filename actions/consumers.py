@@ -32,7 +32,7 @@ def _lookup_action_id(slug: str) -> int | None:
 async def _action_id(slug: str) -> int | None:
     # A slug never changes hands, so the mapping is safe to keep per process.
     if slug not in _action_ids:
-        found = await _lookup_action_id(slug)
+        found = await fanout.hub().once(("slug", slug), lambda: _lookup_action_id(slug))
         if found is None:
             return None
         _action_ids[slug] = found
@@ -40,9 +40,9 @@ async def _action_id(slug: str) -> int | None:
 
 
 @database_sync_to_async
-def _snapshot(action_id: int) -> dict[str, Any] | None:
+def _snapshot_text(action_id: int) -> str | None:
     action = selectors.Action.objects.select_related("organizer__profile").filter(pk=action_id).first()
-    return selectors.snapshot(action) if action else None
+    return broadcast.encode(selectors.snapshot(action)) if action else None
 
 
 RAW_SEND = "goodmob.raw_send"
@@ -137,14 +137,9 @@ class ActionConsumer(LiveConsumer):
         # snapshot instead of falling into a gap.
         group = broadcast.action_group(action_id)
         await self.join(group)
-        snapshots = fanout.hub().snapshots
-        if group not in snapshots:
-            snapshot = await _snapshot(action_id)
-            if snapshot is None:
-                return
-            # setdefault: a broadcast that landed during the read is newer; keep it.
-            snapshots.setdefault(group, broadcast.encode(snapshot))
-        await self.send(text_data=snapshots[group])
+        text = await fanout.hub().snapshot(group, lambda: _snapshot_text(action_id))
+        if text is not None:
+            await self.send(text_data=text)
 
 
 class MeConsumer(LiveConsumer):

@@ -72,6 +72,7 @@ class Hub:
         self.reader: asyncio.Task | None = None
         # The newest snapshot per group, so a connect storm is served from memory.
         self.snapshots: dict[str, str] = {}
+        self.loading: dict[object, asyncio.Future] = {}
         self.delivered = 0
         self.skipped = 0
 
@@ -96,6 +97,38 @@ class Hub:
                 await self.pubsub.unsubscribe(channel_for(group))
             except redis.RedisError:
                 log.warning("unsubscribe from %s failed; it lapses with the connection", group)
+
+    async def once(self, key: object, load: Callable[[], Awaitable[Any]]) -> Any:
+        """Single flight: sockets connecting together for the same thing share one load
+        (at "GO" a whole crowd connects at once; each would otherwise query alone)."""
+        pending = self.loading.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self.loading[key] = future
+        try:
+            value = await load()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
+            raise
+        else:
+            future.set_result(value)
+            return value
+        finally:
+            del self.loading[key]
+
+    async def snapshot(self, group: str, load: Callable[[], Awaitable[str | None]]) -> str | None:
+        """The newest snapshot of a group this process listens to, loaded at most once."""
+        if group not in self.snapshots:
+            text = await self.once(("snapshot", group), load)
+            if text is None:
+                return None
+            if group in self.members:
+                # setdefault: a broadcast that landed during the load is newer; keep it.
+                self.snapshots.setdefault(group, text)
+            return self.snapshots.get(group, text)
+        return self.snapshots[group]
 
     async def deliver(self, group: str, text: str) -> None:
         if text.startswith(SNAPSHOT_PREFIX):
