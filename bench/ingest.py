@@ -143,12 +143,7 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
     from django.db.models import Count
 
     def audit() -> dict:
-        rows = dict(
-            CheckIn.objects.filter(pk__in=ids)
-            .values_list("status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+        rows = dict(CheckIn.objects.filter(pk__in=ids).values_list("status").annotate(n=Count("id")).order_by())
         from actions import selectors
         from actions.models import Action
 

@@ -84,6 +84,13 @@ class Stack:
                 spawn([*args, "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"], self.env)
             )
 
+    def start_beat(self) -> None:
+        (ROOT / "var").mkdir(exist_ok=True)
+        schedule = str(ROOT / "var" / f"beat-{self.env['REDIS_PREFIX']}")
+        self.workers.append(
+            spawn([PYTHON, "-m", "celery", "-A", "goodmob", "beat", "--loglevel", "WARNING", "-s", schedule], self.env)
+        )
+
     def close_web(self) -> None:
         stop(self.webs)
         self.webs, self.ports = [], []
