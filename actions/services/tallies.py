@@ -1,4 +1,5 @@
-"""Tallies: coalesced recount-and-broadcast of an action's snapshot."""
+"""Tallies and announcements: the coalesced recount-and-broadcast of a snapshot, and
+the pushes of launches and pledges to followers."""
 
 from __future__ import annotations
 
