@@ -138,19 +138,23 @@ def pledge(action: Action, user: User, ref_handle: str | None = None) -> tuple[P
     if ref_handle:
         ref = selectors.get_profile(ref_handle)
         referrer = ref.user if ref and ref.user_id != user.pk else None
+    if action.capacity is None:
+        # Without a cap a crowd must not queue on one row lock: the unique constraint
+        # alone guards two requests from the same person, in one short transaction.
+        _refuse_if_closed(action, now)
+        made = Pledge(action=action, user=user, referrer=referrer, created_at=now)
+        try:
+            with transaction.atomic():
+                made.save(force_insert=True)
+                transaction.on_commit(lambda: _after_pledge(made), robust=True)
+        except IntegrityError:
+            return Pledge.objects.get(action=action, user=user), False
+        return made, True
     with transaction.atomic():
-        current = action
-        if action.capacity is not None:
-            # Only a capped action needs the row lock, to make the count and the insert
-            # one step. Without a cap a crowd must not queue on one row: the unique
-            # constraint alone guards two requests from the same person.
-            current = Action.objects.select_for_update().get(pk=action.pk)
-        phase = current.phase_at(now)
-        if phase == Phase.CANCELLED:
-            raise Conflict("cancelled", "This action was cancelled.")
-        if phase == Phase.ENDED:
-            raise Conflict("ended", "This action has ended.")
-        if current.capacity is not None and Pledge.objects.filter(action=current).count() >= current.capacity:
+        # A capped action: the row lock makes the count and the insert one step.
+        current = Action.objects.select_for_update().get(pk=action.pk)
+        _refuse_if_closed(current, now)
+        if Pledge.objects.filter(action=current).count() >= current.capacity:
             raise Conflict("full", "This action is full.")
         made = Pledge(action=current, user=user, referrer=referrer, created_at=now)
         try:
@@ -160,6 +164,14 @@ def pledge(action: Action, user: User, ref_handle: str | None = None) -> tuple[P
             return Pledge.objects.get(action=action, user=user), False
         transaction.on_commit(lambda: _after_pledge(made), robust=True)
     return made, True
+
+
+def _refuse_if_closed(action: Action, now: datetime) -> None:
+    phase = action.phase_at(now)
+    if phase == Phase.CANCELLED:
+        raise Conflict("cancelled", "This action was cancelled.")
+    if phase == Phase.ENDED:
+        raise Conflict("ended", "This action has ended.")
 
 
 def _after_pledge(made: Pledge) -> None:
