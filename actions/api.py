@@ -15,7 +15,7 @@ from ninja.parser import Parser
 
 from . import hotroutes, ratelimit, selectors, services
 from .auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth
-from .errors import NotFound, ServiceError
+from .errors import NotFound, ServiceError, first_error_sentence
 from .hotpath import hot
 from .hotroutes import CheckInIn, PledgeIn, find_action
 from .models import Action
@@ -62,9 +62,7 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    first = exc.errors[0] if exc.errors else {}
-    where = ".".join(str(part) for part in first.get("loc", [])[1:]) or "request"
-    return error(request, 422, "invalid", f"{where}: {first.get('msg', 'invalid value')}.")
+    return error(request, 422, "invalid", first_error_sentence(exc.errors, skip=1))
 
 
 @api.exception_handler(AuthenticationError)
@@ -91,10 +89,6 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error(request, 404, "not_found", "Nothing lives at that address.")
 
 
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def site_of(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
@@ -117,7 +111,7 @@ class GuestOut(Schema):
 @api.post("/guests", response={201: GuestOut, 422: Problem, 429: Problem}, tags=["people"])
 def create_guest(request: HttpRequest, payload: GuestIn) -> Status:
     """Create a guest user (a display name, no password), start a session and return a token."""
-    ratelimit.check("guest", client_ip(request))
+    ratelimit.check("guest", ratelimit.client_ip(request))
     user = services.create_guest(payload.name)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return Status(201, {"token": services.issue_token(user), **selectors.person(user)})

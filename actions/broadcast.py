@@ -30,7 +30,7 @@ def to_groups(groups: Iterable[str], message: dict[str, Any]) -> None:
 
 
 def to_action(action_id: int, message: dict[str, Any]) -> None:
-    fanout.publish_many([action_group(action_id)], encode(message))
+    to_groups([action_group(action_id)], message)
 
 
 def to_users(user_ids: Iterable[int], message: dict[str, Any]) -> None:

@@ -18,6 +18,15 @@ class ServiceError(Exception):
         return {"error": self.code, "detail": self.detail}
 
 
+def first_error_sentence(errors: list[dict], skip: int = 0) -> str:
+    """The first validation error as one sentence: "lat: Input should be a number."
+
+    `skip` drops leading location parts (django-ninja prefixes them with "body")."""
+    first = errors[0] if errors else {}
+    where = ".".join(str(part) for part in first.get("loc", [])[skip:]) or "request"
+    return f"{where}: {first.get('msg', 'invalid value')}."
+
+
 class Invalid(ServiceError):
     status = 422
 

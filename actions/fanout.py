@@ -13,7 +13,6 @@ Delivery is at most once, like the channel layer: snapshots are whole state with
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,6 +20,8 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+
+from . import redis as goodmob_redis
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +36,11 @@ def channel_for(group: str) -> str:
 PUBLISH_CHUNK = 1000
 
 
-@functools.cache
-def _publisher() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-
-
 def publish_many(groups: list[str], text: str) -> None:
     """Sync, from anywhere (a request thread, a Celery task): no event loop, one round
     trip per thousand groups."""
     for start in range(0, len(groups), PUBLISH_CHUNK):
-        pipe = _publisher().pipeline(transaction=False)
+        pipe = goodmob_redis.client().pipeline(transaction=False)
         for group in groups[start : start + PUBLISH_CHUNK]:
             pipe.publish(channel_for(group), text)
         pipe.execute()
@@ -73,8 +69,6 @@ class Hub:
         # The newest snapshot per group, so a connect storm is served from memory.
         self.snapshots: dict[str, str] = {}
         self.loading: dict[object, asyncio.Future] = {}
-        self.delivered = 0
-        self.skipped = 0
 
     async def join(self, group: str, key: int, send: Send) -> None:
         members = self.members.setdefault(group, {})
@@ -137,13 +131,11 @@ class Hub:
         # A copy: a socket may leave while we are part-way through the pass.
         for send in list(self.members.get(group, {}).values()):
             if not writable(send):
-                self.skipped += 1
                 continue
             try:
                 await send(event)
-                self.delivered += 1
             except Exception:  # a socket closing mid-pass must not stop the others
-                self.skipped += 1
+                continue
 
     async def _read(self) -> None:
         prefix = len(channel_for(""))

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from . import ratelimit, selectors, services
 from .auth import bearer_from_headers, cached_user_for_token
-from .errors import NotFound, ServiceError
+from .errors import NotFound, ServiceError, first_error_sentence
 from .hotpath import hot
 from .models import Action
 
@@ -109,13 +109,6 @@ def problem(status: int, code: str, detail: str) -> tuple[int, dict[str, str]]:
     return status, {"error": code, "detail": detail}
 
 
-def validation_detail(exc: ValidationError) -> str:
-    # The same sentence the ninja views give (api.on_validation_error).
-    first = exc.errors()[0] if exc.errors() else {}
-    where = ".".join(str(part) for part in first.get("loc", [])) or "request"
-    return f"{where}: {first.get('msg', 'invalid value')}."
-
-
 class HotRoutes:
     """ASGI: bearer-token POSTs to the hot endpoints; everything else goes to Django."""
 
@@ -170,7 +163,7 @@ class HotRoutes:
             try:
                 payload = schema.model_validate(data)
             except ValidationError as exc:
-                return problem(422, "invalid", validation_detail(exc))
+                return problem(422, "invalid", first_error_sentence(exc.errors()))
         elif schema is CheckInIn:
             payload = CheckInIn()
         site = f"{scope.get('scheme', 'http')}://{host}"

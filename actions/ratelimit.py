@@ -7,11 +7,16 @@ import time
 
 import redis
 from django.conf import settings
+from django.http import HttpRequest
 
 from . import redis as goodmob_redis
 from .errors import RateLimited
 
 log = logging.getLogger(__name__)
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def check(scope: str, ident: str) -> None:

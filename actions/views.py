@@ -26,10 +26,6 @@ from .models import Action
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _action_or_404(slug: str) -> Action:
     action = selectors.get_action(slug)
     if action is None:
@@ -160,7 +156,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(action)
     try:
         if not request.user.is_authenticated:
-            ratelimit.check("guest", client_ip(request))
+            ratelimit.check("guest", ratelimit.client_ip(request))
             user = services.create_guest(form.cleaned_data["name"])
             login(request, user, backend=LOGIN_BACKEND)
         ratelimit.check("pledge", str(request.user.pk))

@@ -138,31 +138,29 @@ def pledge(action: Action, user: User, ref_handle: str | None = None) -> tuple[P
     if ref_handle:
         ref = selectors.get_profile(ref_handle)
         referrer = ref.user if ref and ref.user_id != user.pk else None
+    made = Pledge(action=action, user=user, referrer=referrer, created_at=now)
     if action.capacity is None:
         # Without a cap a crowd must not queue on one row lock: the unique constraint
         # alone guards two requests from the same person, in one short transaction.
         _refuse_if_closed(action, now)
-        made = Pledge(action=action, user=user, referrer=referrer, created_at=now)
-        try:
-            with transaction.atomic():
-                made.save(force_insert=True)
-                transaction.on_commit(lambda: _after_pledge(made), robust=True)
-        except IntegrityError:
-            return Pledge.objects.get(action=action, user=user), False
-        return made, True
+        return _insert_pledge(made)
     with transaction.atomic():
         # A capped action: the row lock makes the count and the insert one step.
         current = Action.objects.select_for_update().get(pk=action.pk)
         _refuse_if_closed(current, now)
         if Pledge.objects.filter(action=current).count() >= current.capacity:
             raise Conflict("full", "This action is full.")
-        made = Pledge(action=current, user=user, referrer=referrer, created_at=now)
-        try:
-            with transaction.atomic():
-                made.save(force_insert=True)
-        except IntegrityError:
-            return Pledge.objects.get(action=action, user=user), False
-        transaction.on_commit(lambda: _after_pledge(made), robust=True)
+        return _insert_pledge(made)
+
+
+def _insert_pledge(made: Pledge) -> tuple[Pledge, bool]:
+    """Insert, or return the pledge a concurrent request by the same person made."""
+    try:
+        with transaction.atomic():
+            made.save(force_insert=True)
+            transaction.on_commit(lambda: _after_pledge(made), robust=True)
+    except IntegrityError:
+        return Pledge.objects.get(action_id=made.action_id, user_id=made.user_id), False
     return made, True
 
 
