@@ -83,7 +83,7 @@ def pledge_as(user: User, slug: str, payload: PledgeIn | None, site: str) -> tup
         "action": action.slug,
         "handle": handle,
         "pledged_at": selectors.iso(made.created_at),
-        "share_url": f"{site}{action.get_absolute_url()}?ref={handle}",
+        "share_url": site + selectors.share_path(action, handle),
     }
 
 

@@ -72,6 +72,11 @@ def action_fields(action: Action) -> dict[str, Any]:
     }
 
 
+def share_path(action: Action, handle: str) -> str:
+    """The participant's own link: whoever joins through it counts as brought by them."""
+    return f"{action.get_absolute_url()}?ref={handle}"
+
+
 def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     recent_pledges = (

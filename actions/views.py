@@ -128,7 +128,6 @@ def launch(request: HttpRequest) -> HttpResponse:
 def action_page(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
     me = selectors.my_state(action, request.user)
-    handle = selectors.handle_of(request.user) if request.user.is_authenticated else None
     return render(
         request,
         "actions/action.html",
@@ -140,7 +139,9 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
             "join_form": JoinForm(initial={"ref": request.GET.get("ref", "")}),
             "followed_pledgers": selectors.followed_pledgers(action, request.user),
             "followed_handles": selectors.followed_handles(request.user),
-            "share_url": request.build_absolute_uri(f"{action.get_absolute_url()}?ref={handle}") if handle else None,
+            "share_url": request.build_absolute_uri(selectors.share_path(action, me["handle"]))
+            if me["handle"]
+            else None,
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
         },
     )
