@@ -263,7 +263,7 @@ async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) ->
     """Check in on the spot. Stored at once as `pending` (202); a worker verifies it and the
     verdict reaches `/ws/me/`. The same `idempotency_key` returns the same check-in; a new
     key starts a new attempt only after a rejection. Pledges first if needed."""
-    return Status(*await hot(hotroutes.check_in_as)(request.auth, slug, payload, site_of(request)))
+    return Status(*await hotroutes.checkin_writes.submit(hotroutes.CheckInCall(slug, payload, user=request.auth)))
 
 
 @api.get(

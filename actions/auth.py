@@ -63,17 +63,31 @@ _token_cache: dict[str, tuple[float, User]] = {}
 
 
 async def cached_user_for_token(token: str) -> User | None:
-    key = services.hash_token(token)
-    hit = _token_cache.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
+    hit = _token_cache.get(services.hash_token(token))
+    if hit is not None and hit[0] > time.monotonic():
         return hit[1]
-    user = await hot(services.user_for_token)(token)
-    if user is not None:
+    return (await hot(users_for_tokens)([token])).get(token)
+
+
+def users_for_tokens(tokens: list[str]) -> dict[str, User]:
+    """The active users behind these tokens: the cache, then one query for the rest."""
+    now = time.monotonic()
+    found: dict[str, User] = {}
+    unseen: dict[str, str] = {}  # hash -> token
+    for token in tokens:
+        key = services.hash_token(token)
+        hit = _token_cache.get(key)
+        if hit is not None and hit[0] > now:
+            found[token] = hit[1]
+        else:
+            unseen[key] = token
+    if unseen:
         if len(_token_cache) > 100_000:
             _token_cache.clear()
-        _token_cache[key] = (now + TOKEN_TTL, user)
-    return user
+        for key, user in services.users_for_token_hashes(list(unseen)).items():
+            _token_cache[key] = (now + TOKEN_TTL, user)
+            found[unseen[key]] = user
+    return found
 
 
 class AsyncBearerAuth(HttpBearer):

@@ -35,3 +35,8 @@ def to_action(action_id: int, message: dict[str, Any]) -> None:
 
 def to_users(user_ids: Iterable[int], message: dict[str, Any]) -> None:
     to_groups((user_group(uid) for uid in user_ids), message)
+
+
+def to_each_user(messages: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """A message of its own to each user (verdicts), all in one round trip."""
+    fanout.publish([(user_group(uid), encode(message)) for uid, message in messages])

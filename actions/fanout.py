@@ -37,11 +37,15 @@ PUBLISH_CHUNK = 1000
 
 
 def publish_many(groups: list[str], text: str) -> None:
-    """Sync, from anywhere (a request thread, a Celery task): no event loop, one round
-    trip per thousand groups."""
-    for start in range(0, len(groups), PUBLISH_CHUNK):
+    publish([(group, text) for group in groups])
+
+
+def publish(messages: list[tuple[str, str]]) -> None:
+    """(group, text) pairs. Sync, from anywhere (a request thread, a Celery task): no
+    event loop, one round trip per thousand messages."""
+    for start in range(0, len(messages), PUBLISH_CHUNK):
         pipe = goodmob_redis.client().pipeline(transaction=False)
-        for group in groups[start : start + PUBLISH_CHUNK]:
+        for group, text in messages[start : start + PUBLISH_CHUNK]:
             pipe.publish(channel_for(group), text)
         pipe.execute()
 

@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -29,12 +30,19 @@ from ninja import Schema
 from pydantic import ValidationError
 
 from . import ratelimit, selectors, services
-from .auth import bearer_from_headers, cached_user_for_token
+from .auth import bearer_from_headers, cached_user_for_token, users_for_tokens
 from .errors import NotFound, ServiceError, first_error_sentence
-from .hotpath import hot
+from .hotpath import GroupCommit, hot
 from .models import Action
 
 log = logging.getLogger(__name__)
+
+
+def problem(status: int, code: str, detail: str) -> tuple[int, dict[str, str]]:
+    return status, {"error": code, "detail": detail}
+
+
+UNAUTHORIZED = problem(401, "unauthorized", "Sign in, join as a guest, or send a bearer token.")
 
 
 class PledgeIn(Schema):
@@ -87,11 +95,48 @@ def pledge_as(user: User, slug: str, payload: PledgeIn | None, site: str) -> tup
     }
 
 
-def check_in_as(user: User, slug: str, payload: CheckInIn, site: str) -> tuple[int, dict[str, Any]]:
-    action = recent_action(slug)
-    ratelimit.check("checkin", str(user.pk))
-    checkin, _ = services.check_in(action, user, services.CheckInInput(**payload.dict()))
-    return 202, selectors.checkin_state(action, checkin)
+@dataclass(frozen=True)
+class CheckInCall:
+    slug: str
+    payload: CheckInIn
+    user: User | None = None  # a signed-in browser's user, or
+    token: str | None = None  # a bearer token, looked up with the rest of the batch
+
+
+def check_in_batch(calls: list[CheckInCall]) -> list[tuple[int, dict[str, Any]]]:
+    """Every check-in that arrived meanwhile: one token query, one rate-limit round trip
+    and one insert statement per action, instead of each per request."""
+    users = users_for_tokens([call.token for call in calls if call.user is None and call.token])
+    answers: list[tuple[int, dict[str, Any]]] = [UNAUTHORIZED] * len(calls)
+    by_slug: dict[str, list[tuple[int, User]]] = {}
+    for n, call in enumerate(calls):
+        user = call.user or users.get(call.token or "")
+        if user is not None:
+            by_slug.setdefault(call.slug, []).append((n, user))
+    for slug, people in by_slug.items():
+        try:
+            action = recent_action(slug)
+        except ServiceError as exc:
+            for n, _ in people:
+                answers[n] = exc.status, exc.as_dict()
+            continue
+        allowed = []
+        refusals = ratelimit.refusals("checkin", [str(user.pk) for _, user in people])
+        for (n, user), refusal in zip(people, refusals, strict=True):
+            if refusal is None:
+                allowed.append((n, user))
+            else:
+                answers[n] = refusal.status, refusal.as_dict()
+        entries = [(user, services.CheckInInput(**calls[n].payload.dict())) for n, user in allowed]
+        for (n, _), result in zip(allowed, services.check_in_many(action, entries), strict=True):
+            if isinstance(result, ServiceError):
+                answers[n] = result.status, result.as_dict()
+            else:
+                answers[n] = 202, selectors.checkin_state(action, result)
+    return answers
+
+
+checkin_writes = GroupCommit(check_in_batch, in_flight=settings.CHECKIN_BATCHES_IN_FLIGHT, size=500)
 
 
 def deed_as(user: User, slug: str, payload: None, site: str) -> tuple[int, dict[str, Any]]:
@@ -102,11 +147,7 @@ def deed_as(user: User, slug: str, payload: None, site: str) -> tuple[int, dict[
 
 
 ROUTE = re.compile(r"^/api/v1/actions/(?P<slug>[-a-zA-Z0-9_]+)/(?P<what>checkins|pledges|deeds)$")
-HANDLERS = {"checkins": (check_in_as, CheckInIn), "pledges": (pledge_as, PledgeIn), "deeds": (deed_as, None)}
-
-
-def problem(status: int, code: str, detail: str) -> tuple[int, dict[str, str]]:
-    return status, {"error": code, "detail": detail}
+HANDLERS = {"checkins": (None, CheckInIn), "pledges": (pledge_as, PledgeIn), "deeds": (deed_as, None)}
 
 
 class HotRoutes:
@@ -148,10 +189,12 @@ class HotRoutes:
                 return problem(413, "too_large", "The request body is too large.")
             if not message.get("more_body"):
                 break
-        user = await cached_user_for_token(token)
-        if user is None:
-            return problem(401, "unauthorized", "Sign in, join as a guest, or send a bearer token.")
         function, schema = HANDLERS[match["what"]]
+        user = None
+        if function is not None:
+            user = await cached_user_for_token(token)
+            if user is None:
+                return UNAUTHORIZED
         payload = None
         if schema is not None and body.strip():
             try:
@@ -168,6 +211,8 @@ class HotRoutes:
             payload = CheckInIn()
         site = f"{scope.get('scheme', 'http')}://{host}"
         try:
+            if function is None:
+                return await checkin_writes.submit(CheckInCall(match["slug"], payload, token=token))
             return await hot(function)(user, match["slug"], payload, site)
         except ServiceError as exc:
             return exc.status, exc.as_dict()

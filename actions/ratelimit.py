@@ -21,19 +21,28 @@ def client_ip(request: HttpRequest) -> str:
 
 def check(scope: str, ident: str) -> None:
     """Count one hit for (scope, ident); raise RateLimited past the configured limit."""
+    refusal = refusals(scope, [ident])[0]
+    if refusal is not None:
+        raise refusal
+
+
+def refusals(scope: str, idents: list[str]) -> list[RateLimited | None]:
+    """Count one hit for each ident in one round trip; a RateLimited for those past the limit."""
     limit, window = settings.RATE_LIMITS[scope]
-    bucket = int(time.time() // window)
-    name = goodmob_redis.key("rl", scope, ident, bucket)
+    now = time.time()
+    bucket = int(now // window)
     try:
-        pipe = goodmob_redis.client().pipeline()
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        hits = pipe.execute()[0]
+        pipe = goodmob_redis.client().pipeline(transaction=False)
+        for ident in idents:
+            name = goodmob_redis.key("rl", scope, ident, bucket)
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+        hits = pipe.execute()[::2]
     except redis.RedisError:
         # Fail open: refusing every participant because Redis blinked is worse than
         # letting a burst through for a moment.
         log.warning("rate limit check skipped: Redis unavailable")
-        return
-    if hits > limit:
-        wait = window - int(time.time() % window)
-        raise RateLimited("rate_limited", f"Too many requests; try again in {wait} seconds.")
+        return [None] * len(idents)
+    wait = window - int(now % window)
+    detail = f"Too many requests; try again in {wait} seconds."
+    return [RateLimited("rate_limited", detail) if n > limit else None for n in hits]

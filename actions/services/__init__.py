@@ -13,6 +13,7 @@ from .actions import (
     sync_phase,
     validate_launch,
 )
+from .checkin_batch import check_in_many
 from .checkins import (
     CheckInInput,
     announce,
@@ -34,6 +35,7 @@ from .people import (
     unfollow,
     upgrade_guest,
     user_for_token,
+    users_for_token_hashes,
 )
 from .tallies import announce_launch, announce_pledge, publish_snapshot, request_snapshot
 
@@ -41,6 +43,7 @@ __all__ = [
     "CheckInInput",
     "announce",
     "check_in",
+    "check_in_many",
     "deliver_announcement",
     "drop_old_coordinates",
     "mark_deed_done",
@@ -70,5 +73,6 @@ __all__ = [
     "unfollow",
     "upgrade_guest",
     "user_for_token",
+    "users_for_token_hashes",
     "validate_launch",
 ]

@@ -146,7 +146,7 @@ def pledge(action: Action, user: User, ref_handle: str | None = None) -> tuple[P
         return _insert_pledge(made)
     with transaction.atomic():
         # A capped action: the row lock makes the count and the insert one step.
-        current = Action.objects.select_for_update().get(pk=action.pk)
+        current = Action.objects.select_for_update(no_key=True).get(pk=action.pk)
         _refuse_if_closed(current, now)
         if Pledge.objects.filter(action=current).count() >= current.capacity:
             raise Conflict("full", "This action is full.")
@@ -158,7 +158,7 @@ def _insert_pledge(made: Pledge) -> tuple[Pledge, bool]:
     try:
         with transaction.atomic():
             made.save(force_insert=True)
-            transaction.on_commit(lambda: _after_pledge(made), robust=True)
+            transaction.on_commit(lambda: after_pledges(made.action_id, [(made.pk, made.user_id)]), robust=True)
     except IntegrityError:
         return Pledge.objects.get(action_id=made.action_id, user_id=made.user_id), False
     return made, True
@@ -172,13 +172,16 @@ def _refuse_if_closed(action: Action, now: datetime) -> None:
         raise Conflict("ended", "This action has ended.")
 
 
-def _after_pledge(made: Pledge) -> None:
+def after_pledges(action_id: int, made: list[tuple[int, int]]) -> None:
+    """After new pledges commit: one recount, and their followers told. made: (pledge id, user id)."""
     from .. import tasks
 
-    request_snapshot(made.action_id)
-    # Most pledgers are guests nobody follows: a cheap look saves a task per pledge.
-    if Follow.objects.filter(followee_id=made.user_id).exists():
-        tasks.announce_pledge.delay(made.pk)
+    request_snapshot(action_id)
+    # Most pledgers are guests nobody follows: one cheap look saves a task per pledge.
+    followed = set(Follow.objects.filter(followee_id__in=[u for _, u in made]).values_list("followee_id", flat=True))
+    for pledge_id, user_id in made:
+        if user_id in followed:
+            tasks.announce_pledge.delay(pledge_id)
 
 
 def require_organizer(action: Action, user: User) -> None:
@@ -199,7 +202,7 @@ def end_action(action: Action, by: User) -> Action:
 def _set_final_status(action: Action, status: Phase) -> Action:
     now = timezone.now()
     with transaction.atomic():
-        locked = Action.objects.select_for_update().get(pk=action.pk)
+        locked = Action.objects.select_for_update(no_key=True).get(pk=action.pk)
         phase = locked.phase_at(now)
         if phase in (Phase.ENDED, Phase.CANCELLED):
             raise Conflict(phase, f"This action has already {'ended' if phase == Phase.ENDED else 'been cancelled'}.")
@@ -216,7 +219,7 @@ def sync_phase(action_id: int) -> str | None:
     now = timezone.now()
     with transaction.atomic():
         # Row lock: the scheduled flip and the beat sweep may race for the same action.
-        action = Action.objects.select_for_update().filter(pk=action_id).first()
+        action = Action.objects.select_for_update(no_key=True).filter(pk=action_id).first()
         if action is None:
             return None
         phase = action.phase_at(now)

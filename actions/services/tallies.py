@@ -47,8 +47,10 @@ def publish_snapshot(action_id: int) -> int | None:
     r.set(goodmob_redis.key("snap", "last", action_id), time.time(), ex=60)
     r.delete(goodmob_redis.key("snap", "pending", action_id))
     with transaction.atomic():
+        # NO KEY UPDATE: a plain FOR UPDATE would block every pledge and check-in insert
+        # (their foreign keys take KEY SHARE on this row) for the whole recount.
         action = (
-            Action.objects.select_for_update(of=("self",))
+            Action.objects.select_for_update(of=("self",), no_key=True)
             .select_related("organizer__profile")
             .filter(pk=action_id)
             .first()

@@ -1,0 +1,127 @@
+"""Check-ins by the crowd: many people's check-ins in one statement and one commit.
+
+At the moment of an action thousands of phones check in within seconds. One
+transaction per check-in makes the database's commit rate the ceiling and spends the
+web process's time waiting on round trips. Here the common case (a first check-in to an
+open, uncapped action, pledging on the way if needed) is one INSERT ... SELECT for the
+whole batch on PostgreSQL; every other case (a replay, a retry after a rejection, a
+capped or closed action, another database) takes `check_in` one by one, so the rules
+stay in one place.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..errors import ServiceError
+from ..models import Action, CheckIn, Phase, Pledge
+from .actions import after_pledges
+from .checkins import CheckInInput, check_in, request_verification, validate_checkin
+
+# unnest() of arrays, a pledge for whoever lacks one, then the check-ins. Sub-statements
+# of one statement share a snapshot, so `pledged` never sees `new_pledges`' rows: the
+# UNION ALL cannot list a pledge twice. A pledge made meanwhile by another transaction
+# is in neither: that person is left out of `made` and takes the one-by-one path.
+BATCH_SQL = f"""
+WITH wanted (n, user_id, idempotency_key, lat, lon, accuracy_m) AS (
+    SELECT * FROM unnest(%(n)s::int[], %(users)s::bigint[], %(keys)s::text[],
+                         %(lats)s::float8[], %(lons)s::float8[], %(accuracies)s::float8[])
+), new_pledges AS (
+    INSERT INTO {Pledge._meta.db_table} (action_id, user_id, created_at)
+    SELECT %(action)s, user_id, %(now)s FROM wanted
+    ON CONFLICT (action_id, user_id) DO NOTHING
+    RETURNING id, user_id
+), pledged AS (
+    SELECT id, user_id, true AS fresh FROM new_pledges
+    UNION ALL
+    SELECT p.id, p.user_id, false FROM {Pledge._meta.db_table} p
+    JOIN wanted w ON w.user_id = p.user_id WHERE p.action_id = %(action)s
+), made AS (
+    INSERT INTO {CheckIn._meta.db_table}
+        (pledge_id, idempotency_key, lat, lon, accuracy_m, received_at, status, reason, cell)
+    SELECT p.id, w.idempotency_key, w.lat, w.lon, w.accuracy_m, %(now)s, 'pending', '', ''
+    FROM wanted w JOIN pledged p ON p.user_id = w.user_id
+    ON CONFLICT (pledge_id) DO NOTHING
+    RETURNING id, pledge_id
+)
+SELECT w.n, w.user_id, p.id, p.fresh, m.id FROM wanted w
+JOIN pledged p ON p.user_id = w.user_id
+LEFT JOIN made m ON m.pledge_id = p.id
+"""
+
+
+def check_in_many(action: Action, entries: list[tuple[User, CheckInInput]]) -> list[CheckIn | ServiceError]:
+    """`check_in` for many people at once; one result per entry, in order."""
+    results: list[CheckIn | ServiceError | None] = [None] * len(entries)
+    batch: dict[int, tuple[int, CheckInInput]] = {}  # user id -> (entry index, input)
+    for n, (user, data) in enumerate(entries):
+        try:
+            data = validate_checkin(action, data)
+        except ServiceError as exc:
+            results[n] = exc
+            continue
+        if user.pk not in batch:  # the same person twice: the second goes one by one
+            batch[user.pk] = (n, data)
+    if batch and _batchable(action):
+        for n, checkin in _insert_batch(action, list(batch.items())).items():
+            results[n] = checkin
+    for n, (user, data) in enumerate(entries):
+        if results[n] is None:
+            try:
+                results[n] = check_in(action, user, data)[0]
+            except ServiceError as exc:
+                results[n] = exc
+    return results  # type: ignore[return-value]
+
+
+def _batchable(action: Action) -> bool:
+    # A capped action counts pledges under a row lock; a closed one refuses new pledges.
+    open_phase = action.phase_at(timezone.now()) not in (Phase.ENDED, Phase.CANCELLED)
+    return connection.vendor == "postgresql" and action.capacity is None and open_phase
+
+
+def _insert_batch(action: Action, items: list[tuple[int, tuple[int, CheckInInput]]]) -> dict[int, CheckIn]:
+    """items: (user id, (entry index, input)). Returns the new check-ins by entry index."""
+    now = timezone.now()
+    inputs = {n: data for _, (n, data) in items}
+    params = {
+        "action": action.pk,
+        "now": now,
+        "n": [n for _, (n, _) in items],
+        "users": [user_id for user_id, _ in items],
+        "keys": [data.idempotency_key for _, (_, data) in items],
+        "lats": [data.lat for _, (_, data) in items],
+        "lons": [data.lon for _, (_, data) in items],
+        "accuracies": [data.accuracy_m for _, (_, data) in items],
+    }
+    made: dict[int, CheckIn] = {}
+    fresh_pledgers: list[tuple[int, int]] = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(BATCH_SQL, params)
+            rows = cursor.fetchall()
+        for n, user_id, pledge_id, fresh, checkin_id in rows:
+            if fresh:
+                fresh_pledgers.append((pledge_id, user_id))
+            if checkin_id is None:
+                continue  # they had checked in before: the one-by-one path answers
+            data = inputs[n]
+            made[n] = CheckIn(
+                pk=checkin_id,
+                pledge_id=pledge_id,
+                idempotency_key=data.idempotency_key,
+                lat=data.lat,
+                lon=data.lon,
+                accuracy_m=data.accuracy_m,
+                received_at=now,
+            )
+        if made:
+            transaction.on_commit(lambda: request_verification(action.pk), robust=True)
+        if fresh_pledgers:
+            transaction.on_commit(lambda: after_pledges(action.pk, fresh_pledgers), robust=True)
+    for checkin in made.values():
+        checkin._state.adding = False
+        checkin._state.db = connection.alias
+    return made

@@ -1,0 +1,135 @@
+"""Check-ins by the crowd: many in one statement (PostgreSQL), the same answers as one by one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from actions import services
+from actions.errors import Conflict, Invalid
+from actions.hotpath import GroupCommit
+from actions.models import CheckIn, CheckInStatus, Pledge
+
+from . import factories
+from .test_hotroutes import call
+
+SPOT = (50.0617, 19.9373)
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement batch is PostgreSQL's; elsewhere one by one"
+)
+
+
+def attempt(key: str, lat: float = SPOT[0]) -> services.CheckInInput:
+    return services.CheckInInput(idempotency_key=key, lat=lat, lon=SPOT[1], accuracy_m=12.0)
+
+
+@pytest.fixture
+def live(organizer):
+    return factories.move_clock(factories.action(organizer), starts_in=timedelta(minutes=-1))
+
+
+@pytest.mark.django_db
+def test_a_mixed_batch_answers_each_person_as_one_by_one_would(live):
+    newcomer, pledged, replaying, retrying, twice = (factories.guest(f"G{n}") for n in range(5))
+    services.pledge(live, pledged)
+    earlier, _ = services.check_in(live, replaying, attempt("replay-0001"))
+    far, _ = services.check_in(live, retrying, attempt("far-000001", lat=SPOT[0] + 0.1))
+    services.verify_pending(live.pk)
+
+    results = services.check_in_many(
+        live,
+        [
+            (newcomer, attempt("new-0000001")),
+            (pledged, attempt("pledged-001")),
+            (replaying, attempt("replay-0001")),
+            (replaying, attempt("replay-0001", lat=SPOT[0] + 0.01)),
+            (retrying, attempt("retry-00001")),
+            (twice, attempt("twice-00001")),
+            (twice, attempt("twice-00001")),
+            (newcomer, attempt("short")),
+        ],
+    )
+
+    fresh, for_pledged, replayed, reused, retried, first, second, invalid = results
+    assert fresh.status == CheckInStatus.PENDING and fresh.pledge.user == newcomer
+    assert for_pledged.pledge.user == pledged
+    assert replayed.pk == earlier.pk
+    assert isinstance(reused, Conflict) and reused.code == "idempotency_key_reused"
+    assert retried.pk == far.pk and retried.status == CheckInStatus.PENDING
+    assert first.pk == second.pk
+    assert isinstance(invalid, Invalid)
+    assert CheckIn.objects.filter(pledge__action=live).count() == 5
+    assert Pledge.objects.filter(action=live).count() == 5
+    assert services.verify_pending(live.pk) == 4
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_crowd_of_first_check_ins_is_one_statement(live, django_capture_on_commit_callbacks):
+    crowd = [factories.guest(f"Runner {n}") for n in range(40)]
+    services.pledge(live, crowd[0])
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as after:
+        results = services.check_in_many(live, [(u, attempt(f"crowd-{n:05}")) for n, u in enumerate(crowd)])
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1
+    assert len({r.pk for r in results}) == 40
+    assert len(after) == 2  # one verification request, one note of the 39 new pledges
+    assert CheckIn.objects.filter(pledge__action=live, status=CheckInStatus.PENDING).count() == 40
+
+
+def test_group_commit_gathers_whoever_comes_while_a_batch_runs():
+    seen: list[list[int]] = []
+    started, release = threading.Event(), threading.Event()
+
+    def run_batch(items: list[int]) -> list[int | BaseException]:
+        seen.append(items)
+        if items == [0]:
+            started.set()
+            release.wait(timeout=10)
+        return [ValueError("odd") if n % 2 else n * 10 for n in items]
+
+    writes = GroupCommit(run_batch, in_flight=1, size=100)
+
+    async def scenario() -> list[object]:
+        first = asyncio.ensure_future(writes.submit(0))
+        assert await asyncio.to_thread(started.wait, 10)  # a lone item goes at once
+        rest = [asyncio.ensure_future(writes.submit(n)) for n in range(1, 8)]
+        await asyncio.sleep(0)  # one turn of the loop: each of them queues its item
+        release.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    results = asyncio.run(scenario())
+    assert seen == [[0], [1, 2, 3, 4, 5, 6, 7]]
+    assert results[0::2] == [0, 20, 40, 60]
+    assert all(isinstance(r, ValueError) for r in results[1::2])
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_concurrent_check_ins_at_the_door_each_get_their_own_answer():
+    action = await sync_to_async(
+        lambda: factories.move_clock(factories.action(factories.member("olga")), starts_in=timedelta(minutes=-1))
+    )()
+    tokens = [
+        await sync_to_async(services.issue_token)(await sync_to_async(factories.guest)(f"P{n}")) for n in range(12)
+    ]
+    tokens.append("not-a-token-at-all")
+    body = {"lat": SPOT[0], "lon": SPOT[1], "accuracy_m": 10}
+    answers = await asyncio.gather(
+        *(
+            call(f"/api/v1/actions/{action.slug}/checkins", t, {**body, "idempotency_key": f"door-{n:05}"})
+            for n, t in enumerate(tokens)
+        )
+    )
+    assert [status for status, _, _ in answers] == [202] * 12 + [401]
+    assert len({body["id"] for _, body, _ in answers[:12]}) == 12
+    stored = await sync_to_async(lambda: list(CheckIn.objects.values_list("id", flat=True)))()
+    assert sorted(stored) == sorted(body["id"] for _, body, _ in answers[:12])
+    assert json.dumps(answers[12][1]).startswith('{"error": "unauthorized"')
