@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _pool = ThreadPoolExecutor(max_workers=settings.HOT_PATH_THREADS, thread_name_prefix="hot")
+_after_commit = ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-commit")
+log = logging.getLogger(__name__)
 
 
 def hot(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
@@ -37,6 +40,23 @@ def hot(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
             close_old_connections()
 
     return sync_to_async(run, thread_sensitive=False, executor=_pool)
+
+
+def in_background(fn: Callable[[], None]) -> Callable[[], None]:
+    """For `on_commit`: run `fn` on a background thread, so a batch's answers do not wait
+    on queueing tasks and setting flags. If the process dies first, the periodic sweep
+    re-queues what stayed pending and republishes the counts."""
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            fn()
+        except Exception:
+            log.exception("after-commit work failed")
+        finally:
+            close_old_connections()
+
+    return lambda: _after_commit.submit(run) and None
 
 
 T = TypeVar("T")

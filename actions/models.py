@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -116,6 +117,9 @@ class CheckInStatus(models.TextChoices):
 
 class CheckIn(models.Model):
     pledge = models.OneToOneField(Pledge, on_delete=models.CASCADE, related_name="checkin")
+    # The pledge's action, copied so the live recount reads one index instead of
+    # joining every pledge (at 25,000 check-ins the join took 150-300 ms a snapshot).
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="checkins", db_index=False)
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
@@ -130,7 +134,20 @@ class CheckIn(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "received_at"], name="checkin_status_received")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="checkin_status_received"),
+            models.Index(fields=["action", "status", "cell"], name="checkin_action_status_cell"),
+            models.Index(
+                fields=["action", "-deed_done_at"],
+                name="checkin_action_deeds",
+                condition=models.Q(deed_done_at__isnull=False, status="verified"),
+            ),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.action_id is None:
+            self.action_id = self.pledge.action_id
+        super().save(*args, **kwargs)
 
 
 class Announcement(models.Model):

@@ -41,12 +41,14 @@ def handle_of(user: User) -> str:
 
 
 def counts(action: Action) -> dict[str, int]:
-    pledges = Pledge.objects.filter(action=action).aggregate(
-        pledged=Count("id"),
-        checked_in=Count("id", filter=Q(checkin__status=CheckInStatus.VERIFIED)),
-        deeds=Count("id", filter=Q(checkin__deed_done_at__isnull=False, checkin__status=CheckInStatus.VERIFIED)),
-    )
-    return {**pledges, "goal": action.goal}
+    # Three index-only counts: cheaper than one aggregate over a join.
+    verified = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED)
+    return {
+        "pledged": Pledge.objects.filter(action=action).count(),
+        "checked_in": verified.count(),
+        "deeds": verified.filter(deed_done_at__isnull=False).count(),
+        "goal": action.goal,
+    }
 
 
 def person(user: User) -> dict[str, str]:
@@ -85,11 +87,9 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         .order_by("-created_at", "-id")[:RECENT_PLEDGES]
     )
     recent_deeds = (
-        Pledge.objects.filter(
-            action=action, checkin__deed_done_at__isnull=False, checkin__status=CheckInStatus.VERIFIED
-        )
-        .select_related("user__profile", "checkin")
-        .order_by("-checkin__deed_done_at")[:RECENT_DEEDS]
+        CheckIn.objects.filter(action=action, deed_done_at__isnull=False, status=CheckInStatus.VERIFIED)
+        .select_related("pledge__user__profile")
+        .order_by("-deed_done_at")[:RECENT_DEEDS]
     )
     return {
         "type": "snapshot",
@@ -100,7 +100,7 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         "server_now": iso(now),
         "counts": counts(action),
         "recent_pledges": [person(p.user) for p in recent_pledges],
-        "recent_deeds": [{**person(p.user), "at": iso(p.checkin.deed_done_at)} for p in recent_deeds],
+        "recent_deeds": [{**person(c.pledge.user), "at": iso(c.deed_done_at)} for c in recent_deeds],
         "cells": public_cells(action),
         "messages": [announcement_message(m) for m in action.announcements.order_by("-created_at")[:RECENT_MESSAGES]],
         "seq": action.seq,
@@ -110,10 +110,10 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
 def public_cells(action: Action) -> list[dict[str, Any]]:
     """Coarse cells with at least MIN_PEOPLE_PER_CELL verified people; never a point."""
     rows = (
-        CheckIn.objects.filter(pledge__action=action, status=CheckInStatus.VERIFIED)
+        CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED)
         .exclude(cell="")
         .values("cell")
-        .annotate(people=Count("id"))
+        .annotate(people=Count("*"))
         .filter(people__gte=geo.MIN_PEOPLE_PER_CELL)
         .order_by("-people")[:200]
     )
@@ -162,11 +162,9 @@ def my_state(action: Action, user: User) -> dict[str, Any]:
 
 def funnel(action: Action) -> dict[str, Any]:
     """The organizer's view: counts plus what is pending and why people were refused."""
-    statuses = dict(
-        CheckIn.objects.filter(pledge__action=action).values_list("status").annotate(n=Count("id")).order_by()
-    )
+    statuses = dict(CheckIn.objects.filter(action=action).values_list("status").annotate(n=Count("*")).order_by())
     reasons = dict(
-        CheckIn.objects.filter(pledge__action=action, status=CheckInStatus.REJECTED)
+        CheckIn.objects.filter(action=action, status=CheckInStatus.REJECTED)
         .values_list("reason")
         .annotate(n=Count("id"))
         .order_by()

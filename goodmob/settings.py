@@ -103,7 +103,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # connection pool (DB_POOL_SIZE) leaves room above it for every other request.
 HOT_PATH_THREADS = int(os.environ.get("HOT_PATH_THREADS", "16"))
 # Check-in batches a web process keeps in flight at once (each one transaction).
-CHECKIN_BATCHES_IN_FLIGHT = int(os.environ.get("CHECKIN_BATCHES_IN_FLIGHT", "4"))
+CHECKIN_BATCHES_IN_FLIGHT = int(os.environ.get("CHECKIN_BATCHES_IN_FLIGHT", "2"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..errors import ServiceError
+from ..hotpath import in_background
 from ..models import Action, CheckIn, Phase, Pledge
 from .actions import after_pledges
 from .checkins import CheckInInput, check_in, request_verification, validate_checkin
@@ -40,8 +41,8 @@ WITH wanted (n, user_id, idempotency_key, lat, lon, accuracy_m) AS (
     JOIN wanted w ON w.user_id = p.user_id WHERE p.action_id = %(action)s
 ), made AS (
     INSERT INTO {CheckIn._meta.db_table}
-        (pledge_id, idempotency_key, lat, lon, accuracy_m, received_at, status, reason, cell)
-    SELECT p.id, w.idempotency_key, w.lat, w.lon, w.accuracy_m, %(now)s, 'pending', '', ''
+        (pledge_id, action_id, idempotency_key, lat, lon, accuracy_m, received_at, status, reason, cell)
+    SELECT p.id, %(action)s, w.idempotency_key, w.lat, w.lon, w.accuracy_m, %(now)s, 'pending', '', ''
     FROM wanted w JOIN pledged p ON p.user_id = w.user_id
     ON CONFLICT (pledge_id) DO NOTHING
     RETURNING id, pledge_id
@@ -111,6 +112,7 @@ def _insert_batch(action: Action, items: list[tuple[int, tuple[int, CheckInInput
             made[n] = CheckIn(
                 pk=checkin_id,
                 pledge_id=pledge_id,
+                action_id=action.pk,
                 idempotency_key=data.idempotency_key,
                 lat=data.lat,
                 lon=data.lon,
@@ -118,9 +120,9 @@ def _insert_batch(action: Action, items: list[tuple[int, tuple[int, CheckInInput
                 received_at=now,
             )
         if made:
-            transaction.on_commit(lambda: request_verification(action.pk), robust=True)
+            transaction.on_commit(in_background(lambda: request_verification(action.pk)), robust=True)
         if fresh_pledgers:
-            transaction.on_commit(lambda: after_pledges(action.pk, fresh_pledgers), robust=True)
+            transaction.on_commit(in_background(lambda: after_pledges(action.pk, fresh_pledgers)), robust=True)
     for checkin in made.values():
         checkin._state.adding = False
         checkin._state.db = connection.alias

@@ -74,7 +74,9 @@ def check_in(action: Action, user: User, data: CheckInInput) -> tuple[CheckIn, b
         raise Conflict("cancelled", "This action was cancelled.")
     pledged = make_pledge(action, user)[0]
     fields = {"lat": data.lat, "lon": data.lon, "accuracy_m": data.accuracy_m}
-    fresh = CheckIn(pledge=pledged, idempotency_key=data.idempotency_key, received_at=timezone.now(), **fields)
+    fresh = CheckIn(
+        pledge=pledged, action=action, idempotency_key=data.idempotency_key, received_at=timezone.now(), **fields
+    )
     try:
         # The common case, a first check-in, is one insert; the unique constraint on the
         # pledge sends everything else (a replay, a retry, a race) down the locked path.
@@ -134,7 +136,7 @@ def verify_pending(action_id: int) -> int:
     done = 0
     while True:
         with transaction.atomic():
-            pending = CheckIn.objects.filter(pledge__action_id=action_id, status=CheckInStatus.PENDING)
+            pending = CheckIn.objects.filter(action_id=action_id, status=CheckInStatus.PENDING)
             if connection.features.has_select_for_update_skip_locked:
                 # Two workers on one action split the backlog instead of queueing on locks.
                 pending = pending.select_for_update(skip_locked=True, of=("self",))
@@ -189,7 +191,7 @@ def _after_verdicts(action_id: int, verdicts: list[tuple[int, dict]]) -> None:
 
 
 def mark_deed_done(action: Action, user: User) -> tuple[CheckIn, bool]:
-    checkin = CheckIn.objects.filter(pledge__action=action, pledge__user=user).first()
+    checkin = CheckIn.objects.filter(action=action, pledge__user=user).first()
     if checkin is None or checkin.status != CheckInStatus.VERIFIED:
         raise Conflict("not_verified", "Check in on the spot first: a deed counts after a verified check-in.")
     if checkin.deed_done_at is not None:
