@@ -56,7 +56,10 @@ def in_background(fn: Callable[[], None]) -> Callable[[], None]:
         finally:
             close_old_connections()
 
-    return lambda: _after_commit.submit(run) and None
+    def schedule() -> None:
+        _after_commit.submit(run)
+
+    return schedule
 
 
 T = TypeVar("T")

@@ -147,6 +147,8 @@ def deed_as(user: User, slug: str, payload: None, site: str) -> tuple[int, dict[
 
 
 ROUTE = re.compile(r"^/api/v1/actions/(?P<slug>[-a-zA-Z0-9_]+)/(?P<what>checkins|pledges|deeds)$")
+# Check-ins have no per-request function: they go to `checkin_writes`, whose batch also
+# looks up their tokens.
 HANDLERS = {"checkins": (None, CheckInIn), "pledges": (pledge_as, PledgeIn), "deeds": (deed_as, None)}
 
 

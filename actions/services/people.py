@@ -96,7 +96,8 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(key: str) -> User | None:
-    return users_for_token_hashes([hash_token(key)]).get(hash_token(key))
+    hashed = hash_token(key)
+    return users_for_token_hashes([hashed]).get(hashed)
 
 
 def users_for_token_hashes(hashes: list[str]) -> dict[str, User]:
