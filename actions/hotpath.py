@@ -1,4 +1,5 @@
-"""A small shared thread pool for the hot API endpoints (check-ins, pledges, deeds).
+"""The hot API endpoints' machinery: a small shared thread pool, group commit for
+check-ins, and after-commit work off the answer's path.
 
 Sync code under ASGI normally runs in a thread per request, each holding a pooled
 database connection until its request ends. Under a crowd that is hundreds of threads
@@ -29,7 +30,7 @@ _after_commit = ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-comm
 log = logging.getLogger(__name__)
 
 
-def hot(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+def _own_connection(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         close_old_connections()
@@ -39,7 +40,11 @@ def hot(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
             # CONN_MAX_AGE is 0 with the pool: this returns the connection to the pool.
             close_old_connections()
 
-    return sync_to_async(run, thread_sensitive=False, executor=_pool)
+    return run
+
+
+def hot(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    return sync_to_async(_own_connection(fn), thread_sensitive=False, executor=_pool)
 
 
 def in_background(fn: Callable[[], None]) -> Callable[[], None]:
@@ -47,14 +52,12 @@ def in_background(fn: Callable[[], None]) -> Callable[[], None]:
     on queueing tasks and setting flags. If the process dies first, the periodic sweep
     re-queues what stayed pending and republishes the counts."""
 
+    @_own_connection
     def run() -> None:
-        close_old_connections()
         try:
             fn()
         except Exception:
             log.exception("after-commit work failed")
-        finally:
-            close_old_connections()
 
     def schedule() -> None:
         _after_commit.submit(run)

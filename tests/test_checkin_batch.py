@@ -100,8 +100,20 @@ def test_group_commit_gathers_whoever_comes_while_a_batch_runs():
     async def scenario() -> list[object]:
         first = asyncio.ensure_future(writes.submit(0))
         assert await asyncio.to_thread(started.wait, 10)  # a lone item goes at once
-        rest = [asyncio.ensure_future(writes.submit(n)) for n in range(1, 8)]
-        await asyncio.sleep(0)  # one turn of the loop: each of them queues its item
+        queued = asyncio.Event()
+        count = 0
+
+        async def submit(n: int) -> int:
+            nonlocal count
+            count += 1
+            if count == 7:
+                queued.set()
+            # No await between the count and submit's enqueue: once `queued` is set,
+            # all seven items are waiting.
+            return await writes.submit(n)
+
+        rest = [asyncio.ensure_future(submit(n)) for n in range(1, 8)]
+        await asyncio.wait_for(queued.wait(), timeout=10)
         release.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
 

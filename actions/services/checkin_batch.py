@@ -19,7 +19,7 @@ from ..errors import ServiceError
 from ..hotpath import in_background
 from ..models import Action, CheckIn, Phase, Pledge
 from .actions import after_pledges
-from .checkins import CheckInInput, check_in, request_verification, validate_checkin
+from .checkins import CheckInInput, check_in, new_checkin, request_verification, validate_checkin
 
 # unnest() of arrays, a pledge for whoever lacks one, then the check-ins. Sub-statements
 # of one statement share a snapshot, so `pledged` never sees `new_pledges`' rows: the
@@ -108,17 +108,8 @@ def _insert_batch(action: Action, items: list[tuple[int, tuple[int, CheckInInput
                 fresh_pledgers.append((pledge_id, user_id))
             if checkin_id is None:
                 continue  # they had checked in before: the one-by-one path answers
-            data = inputs[n]
-            made[n] = CheckIn(
-                pk=checkin_id,
-                pledge_id=pledge_id,
-                action_id=action.pk,
-                idempotency_key=data.idempotency_key,
-                lat=data.lat,
-                lon=data.lon,
-                accuracy_m=data.accuracy_m,
-                received_at=now,
-            )
+            made[n] = new_checkin(pledge_id, action.pk, inputs[n], now)
+            made[n].pk = checkin_id
         if made:
             transaction.on_commit(in_background(lambda: request_verification(action.pk)), robust=True)
         if fresh_pledgers:

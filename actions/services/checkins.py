@@ -74,9 +74,7 @@ def check_in(action: Action, user: User, data: CheckInInput) -> tuple[CheckIn, b
         raise Conflict("cancelled", "This action was cancelled.")
     pledged = make_pledge(action, user)[0]
     fields = {"lat": data.lat, "lon": data.lon, "accuracy_m": data.accuracy_m}
-    fresh = CheckIn(
-        pledge=pledged, action=action, idempotency_key=data.idempotency_key, received_at=timezone.now(), **fields
-    )
+    fresh = new_checkin(pledged.pk, action.pk, data, timezone.now())
     try:
         # The common case, a first check-in, is one insert; the unique constraint on the
         # pledge sends everything else (a replay, a retry, a race) down the locked path.
@@ -104,6 +102,19 @@ def check_in(action: Action, user: User, data: CheckInInput) -> tuple[CheckIn, b
         existing.save()
         transaction.on_commit(lambda: request_verification(action.pk), robust=True)
     return existing, True
+
+
+def new_checkin(pledge_id: int, action_id: int, data: CheckInInput, received_at: datetime) -> CheckIn:
+    """A pending check-in as first stored (not saved here)."""
+    return CheckIn(
+        pledge_id=pledge_id,
+        action_id=action_id,
+        idempotency_key=data.idempotency_key,
+        lat=data.lat,
+        lon=data.lon,
+        accuracy_m=data.accuracy_m,
+        received_at=received_at,
+    )
 
 
 def request_verification(action_id: int) -> None:
