@@ -3,6 +3,9 @@ import os
 from celery import Celery
 from celery.signals import task_postrun
 
+from goodmob import kombu_fix
+
+kombu_fix.apply()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodmob.settings")
 
 app = Celery("goodmob")

