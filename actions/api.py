@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import login
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from . import hotroutes, ratelimit, selectors, services
+from . import hotroutes, inputs, ratelimit, selectors, services
 from .auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth
-from .errors import NotFound, ServiceError, first_error_sentence
+from .errors import NotFound, ServiceError, database_unavailable, first_error_sentence
 from .hotpath import hot
-from .hotroutes import CheckInIn, PledgeIn, find_action
+from .hotroutes import SOME_TEXT, CheckInIn, Latitude, Longitude, PledgeIn, find_action
 from .models import Action
 from .selectors import get_profile
+from .services import actions as rules
+from .services.checkins import ANNOUNCEMENT_MAX
+from .services.people import NAME_MAX
 
 
 class StrictJsonParser(Parser):
@@ -28,13 +32,7 @@ class StrictJsonParser(Parser):
             body = request.body
         except RequestDataTooBig:
             raise ServiceError("too_large", "The request body is too large.", status=413) from None
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise ServiceError("invalid_json", "The request body is not valid JSON.", status=400) from None
-        if not isinstance(data, dict):
-            raise ServiceError("invalid_json", "The request body must be a JSON object.", status=400)
-        return data
+        return inputs.loads_body(body)
 
 
 api = NinjaAPI(
@@ -45,6 +43,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     parser=StrictJsonParser(),
 )
+log = logging.getLogger(__name__)
 AUTH = [BearerAuth(), SessionAuth()]
 # The hot endpoints (a crowd checking in at one moment) are async: middleware and auth
 # stay on the event loop, and the database work runs on the hot pool (hotpath.py).
@@ -57,7 +56,16 @@ def error(request: HttpRequest, status: int, code: str, detail: str) -> HttpResp
 
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return error(request, exc.status, exc.code, exc.detail)
+    response = error(request, exc.status, exc.code, exc.detail)
+    for name, value in exc.headers().items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(DatabaseError)
+def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    log.warning("API: the database did not answer", exc_info=True)
+    return on_service_error(request, database_unavailable())
 
 
 @api.exception_handler(ValidationError)
@@ -99,7 +107,7 @@ class Problem(Schema):
 
 
 class GuestIn(Schema):
-    name: str
+    name: str = Field(min_length=1, max_length=NAME_MAX, pattern=SOME_TEXT)
 
 
 class GuestOut(Schema):
@@ -118,16 +126,16 @@ def create_guest(request: HttpRequest, payload: GuestIn) -> Status:
 
 
 class ActionIn(Schema):
-    title: str
-    deed: str
-    place_name: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    radius_m: int | None = None
-    starts_at: datetime
-    duration_minutes: int
-    goal: int
-    capacity: int | None = None
+    title: str = Field(min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
+    deed: str = Field(min_length=1, max_length=rules.DEED_MAX, pattern=SOME_TEXT)
+    place_name: str = Field("", max_length=rules.PLACE_NAME_MAX)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    radius_m: int | None = Field(None, strict=True, ge=rules.RADIUS_MIN, le=rules.RADIUS_MAX)
+    starts_at: datetime = Field(description="ISO 8601 with a time zone; from now to 30 days ahead.")
+    duration_minutes: int = Field(strict=True, ge=1, le=rules.DURATION_MAX)
+    goal: int = Field(strict=True, ge=1, le=rules.GOAL_MAX)
+    capacity: int | None = Field(None, strict=True, ge=1, le=rules.CAPACITY_MAX)
 
 
 class ActionCreated(Schema):
@@ -263,7 +271,10 @@ async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) ->
     """Check in on the spot. Stored at once as `pending` (202); a worker verifies it and the
     verdict reaches `/ws/me/`. The same `idempotency_key` returns the same check-in; a new
     key starts a new attempt only after a rejection. Pledges first if needed."""
-    return Status(*await hotroutes.checkin_writes.submit(hotroutes.CheckInCall(slug, payload, user=request.auth)))
+    answer = await hotroutes.checkin_writes.submit(hotroutes.CheckInCall(slug, payload, user=request.auth))
+    if isinstance(answer, ServiceError):
+        raise answer
+    return Status(*answer)
 
 
 @api.get(
@@ -293,7 +304,7 @@ async def mark_deed(request: HttpRequest, slug: str) -> Status:
 
 
 class MessageIn(Schema):
-    text: str
+    text: str = Field(min_length=1, max_length=ANNOUNCEMENT_MAX, pattern=SOME_TEXT)
 
 
 @api.post(

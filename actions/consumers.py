@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -11,7 +10,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from . import broadcast, fanout, selectors
+from . import broadcast, fanout, inputs, selectors
+from .errors import ServiceError
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORIZED = 4401
@@ -83,9 +83,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._error("binary_not_supported", "Send JSON text frames, not binary.")
             return
         try:
-            message = json.loads(text_data)
-        except ValueError:
-            await self._error("bad_json", "That frame is not valid JSON.")
+            message = inputs.loads(text_data)
+        except ServiceError as exc:
+            await self._error("bad_json" if exc.code == "invalid_json" else exc.code, exc.detail)
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self._error("bad_message", 'Send a JSON object with a "type".')

@@ -6,13 +6,25 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, detail: str, *, status: int | None = None, field: str | None = None):
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        *,
+        status: int | None = None,
+        field: str | None = None,
+        retry_after: int | None = None,
+    ):
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.field = field
+        self.retry_after = retry_after  # seconds, sent as Retry-After (429, 503)
         if status is not None:
             self.status = status
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
 
     def as_dict(self) -> dict[str, str]:
         return {"error": self.code, "detail": self.detail}
@@ -45,3 +57,11 @@ class Conflict(ServiceError):
 
 class RateLimited(ServiceError):
     status = 429
+
+
+class Unavailable(ServiceError):
+    status = 503
+
+
+def database_unavailable() -> Unavailable:
+    return Unavailable("unavailable", "The database is not answering; try again in a few seconds.", retry_after=5)

@@ -70,18 +70,29 @@ class Hub:
         self.redis = aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=None, socket_connect_timeout=5)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.reader: asyncio.Task | None = None
+        # Groups whose SUBSCRIBE Redis confirmed. A socket may join while Redis is down:
+        # its group waits here for the reader to subscribe it once Redis is back (redis-py
+        # itself re-subscribes only channels whose SUBSCRIBE had succeeded).
+        self.subscribed: set[str] = set()
         # The newest snapshot per group, so a connect storm is served from memory.
         self.snapshots: dict[str, str] = {}
         self.loading: dict[object, asyncio.Future] = {}
 
     async def join(self, group: str, key: int, send: Send) -> None:
-        members = self.members.setdefault(group, {})
-        first = not members
-        members[key] = send
-        if first:
-            await self.pubsub.subscribe(channel_for(group))
-            if self.reader is None or self.reader.done():
-                self.reader = asyncio.get_running_loop().create_task(self._read())
+        self.members.setdefault(group, {})[key] = send
+        if group not in self.subscribed:
+            await self._subscribe([group])
+        if self.reader is None or self.reader.done():
+            self.reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _subscribe(self, groups: list[str]) -> bool:
+        try:
+            await self.pubsub.subscribe(*(channel_for(group) for group in groups))
+        except (redis.RedisError, OSError):
+            log.warning("subscribe to %d group(s) failed; the reader retries", len(groups))
+            return False
+        self.subscribed.update(groups)
+        return True
 
     async def leave(self, group: str, key: int) -> None:
         members = self.members.get(group)
@@ -90,6 +101,7 @@ class Hub:
         members.pop(key, None)
         if not members:
             del self.members[group]
+            self.subscribed.discard(group)
             self.snapshots.pop(group, None)  # unsubscribed: it would go stale
             try:
                 await self.pubsub.unsubscribe(channel_for(group))
@@ -146,11 +158,16 @@ class Hub:
         backoff = 0.5
         while self.members:
             try:
-                message = await self.pubsub.get_message(timeout=1.0)
+                missing = [group for group in self.members if group not in self.subscribed]
+                if missing and not await self._subscribe(missing):
+                    raise redis.ConnectionError("subscribe failed")
+                message = await self.pubsub.get_message(timeout=1.0) if self.subscribed else None
                 backoff = 0.5
             except (redis.ConnectionError, redis.TimeoutError, OSError):
                 # Redis restarted or the link dropped: redis-py resubscribes on reconnect;
-                # messages in between are lost and healed by the next snapshot.
+                # messages in between are lost and healed by the next snapshot, so the
+                # cached ones may be stale: new sockets load afresh until one arrives.
+                self.snapshots.clear()
                 log.warning("fan-out link to Redis lost; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)

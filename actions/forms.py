@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 
 from . import services
 from .errors import ServiceError
+from .services import actions as rules
 
 
 def apply_service_error(form: forms.Form, exc: ServiceError) -> None:
@@ -42,27 +43,33 @@ class JoinForm(forms.Form):
 
 class LaunchForm(forms.Form):
     title = forms.CharField(
-        max_length=120, widget=forms.TextInput(attrs={"placeholder": "Litter pick on Market Square"})
+        max_length=rules.TITLE_MAX, widget=forms.TextInput(attrs={"placeholder": "Litter pick on Market Square"})
     )
     deed = forms.CharField(
-        max_length=280,
+        max_length=rules.DEED_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Pick up one piece of litter and bin it."}),
         help_text="One sentence: what everyone does.",
     )
     anywhere = forms.BooleanField(required=False, label="Anywhere: people do it wherever they are")
-    place_name = forms.CharField(max_length=120, required=False)
+    place_name = forms.CharField(max_length=rules.PLACE_NAME_MAX, required=False)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, label="Latitude")
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, label="Longitude")
-    radius_m = forms.IntegerField(required=False, initial=150, label="Radius (metres)")
+    radius_m = forms.IntegerField(
+        required=False, initial=150, min_value=rules.RADIUS_MIN, max_value=rules.RADIUS_MAX, label="Radius (metres)"
+    )
     starts_at = forms.DateTimeField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         label="Starts at",
     )
     tz_offset = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=-900, max_value=900)
-    duration_minutes = forms.IntegerField(min_value=1, max_value=180, initial=15, label="Duration (minutes)")
-    goal = forms.IntegerField(min_value=1, initial=50, label="Goal (deeds)")
-    capacity = forms.IntegerField(required=False, min_value=1, help_text="Optional: most people who can pledge.")
+    duration_minutes = forms.IntegerField(
+        min_value=1, max_value=rules.DURATION_MAX, initial=15, label="Duration (minutes)"
+    )
+    goal = forms.IntegerField(min_value=1, max_value=rules.GOAL_MAX, initial=50, label="Goal (deeds)")
+    capacity = forms.IntegerField(
+        required=False, min_value=1, max_value=rules.CAPACITY_MAX, help_text="Optional: most people who can pledge."
+    )
 
     def clean(self) -> dict:
         data = super().clean()

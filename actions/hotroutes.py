@@ -21,39 +21,51 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import ValidationError
 
-from . import ratelimit, selectors, services
+from . import inputs, ratelimit, selectors, services
 from .auth import bearer_from_headers, cached_user_for_token, users_for_tokens
-from .errors import NotFound, ServiceError, first_error_sentence
+from .errors import NotFound, ServiceError, database_unavailable, first_error_sentence
 from .hotpath import GroupCommit, hot
 from .models import Action
 
 log = logging.getLogger(__name__)
 
 
-def problem(status: int, code: str, detail: str) -> tuple[int, dict[str, str]]:
-    return status, {"error": code, "detail": detail}
+# A hot answer: (status, body) for success, or the refusal itself (it carries its headers).
+Answer = tuple[int, dict[str, Any]] | ServiceError
+
+
+def problem(status: int, code: str, detail: str) -> ServiceError:
+    return ServiceError(code, detail, status=status)
 
 
 UNAUTHORIZED = problem(401, "unauthorized", "Sign in, join as a guest, or send a bearer token.")
 
 
+# At least one character that is not a space (JSON Schema patterns match anywhere).
+SOME_TEXT = r"\S"
+# Strict: a JSON number, never a boolean or a numeric string.
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
+
+
 class PledgeIn(Schema):
-    ref: str | None = None
+    ref: str | None = Field(None, max_length=40, description="The handle of whoever shared the link.")
 
 
 class CheckInIn(Schema):
-    lat: float | None = None
-    lon: float | None = None
-    accuracy_m: float | None = None
-    idempotency_key: str | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    accuracy_m: float | None = Field(None, strict=True, ge=0, le=1_000_000)
+    idempotency_key: str = Field(min_length=8, max_length=80, description="A fresh one per attempt.")
 
 
 def find_action(slug: str) -> Action:
@@ -103,11 +115,11 @@ class CheckInCall:
     token: str | None = None  # a bearer token, looked up with the rest of the batch
 
 
-def check_in_batch(calls: list[CheckInCall]) -> list[tuple[int, dict[str, Any]]]:
+def check_in_batch(calls: list[CheckInCall]) -> list[Answer]:
     """Every check-in that arrived meanwhile: one token query, one rate-limit round trip
     and one insert statement per action, instead of each per request."""
     users = users_for_tokens([call.token for call in calls if call.user is None and call.token])
-    answers: list[tuple[int, dict[str, Any]]] = [UNAUTHORIZED] * len(calls)
+    answers: list[Answer] = [UNAUTHORIZED] * len(calls)
     by_slug: dict[str, list[tuple[int, User]]] = {}
     for n, call in enumerate(calls):
         user = call.user or users.get(call.token or "")
@@ -118,7 +130,7 @@ def check_in_batch(calls: list[CheckInCall]) -> list[tuple[int, dict[str, Any]]]
             action = recent_action(slug)
         except ServiceError as exc:
             for n, _ in people:
-                answers[n] = exc.status, exc.as_dict()
+                answers[n] = exc
             continue
         allowed = []
         refusals = ratelimit.refusals("checkin", [str(user.pk) for _, user in people])
@@ -126,13 +138,10 @@ def check_in_batch(calls: list[CheckInCall]) -> list[tuple[int, dict[str, Any]]]
             if refusal is None:
                 allowed.append((n, user))
             else:
-                answers[n] = refusal.status, refusal.as_dict()
+                answers[n] = refusal
         entries = [(user, services.CheckInInput(**calls[n].payload.dict())) for n, user in allowed]
         for (n, _), result in zip(allowed, services.check_in_many(action, entries), strict=True):
-            if isinstance(result, ServiceError):
-                answers[n] = result.status, result.as_dict()
-            else:
-                answers[n] = 202, selectors.checkin_state(action, result)
+            answers[n] = result if isinstance(result, ServiceError) else (202, selectors.checkin_state(action, result))
     return answers
 
 
@@ -164,8 +173,7 @@ class HotRoutes:
             headers = scope.get("headers", [])
             token = bearer_from_headers(headers) if match else None
             if token and self._secure_enough(scope):
-                status, body = await self._handle(match, token, scope, receive)
-                await self._respond(send, status, body)
+                await self._respond(send, await self._handle(match, token, scope, receive))
                 return
         await self.django(scope, receive, send)
 
@@ -177,7 +185,7 @@ class HotRoutes:
         proto = dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"").decode()
         return scope.get("scheme") == "https" or proto == "https"
 
-    async def _handle(self, match: re.Match, token: str, scope: dict, receive: Any) -> tuple[int, dict]:
+    async def _handle(self, match: re.Match, token: str, scope: dict, receive: Any) -> Answer:
         headers = dict(scope.get("headers", []))
         host = headers.get(b"host", b"").decode("latin-1")
         domain, _ = split_domain_port(host)
@@ -197,33 +205,35 @@ class HotRoutes:
             user = await cached_user_for_token(token)
             if user is None:
                 return UNAUTHORIZED
-        payload = None
-        if schema is not None and body.strip():
-            try:
-                data = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
-                return problem(400, "invalid_json", "The request body is not valid JSON.")
-            if not isinstance(data, dict):
-                return problem(400, "invalid_json", "The request body must be a JSON object.")
-            try:
-                payload = schema.model_validate(data)
-            except ValidationError as exc:
-                return problem(422, "invalid", first_error_sentence(exc.errors()))
-        elif schema is CheckInIn:
-            payload = CheckInIn()
+        try:
+            payload = schema.model_validate(inputs.loads_body(body)) if schema is not None else None
+        except (ServiceError, ValidationError) as exc:
+            # Who you are before what you sent, as Django's door answers. Check-ins look
+            # tokens up in their batch, so only this rare path asks here.
+            if user is None and await cached_user_for_token(token) is None:
+                return UNAUTHORIZED
+            return exc if isinstance(exc, ServiceError) else problem(422, "invalid", first_error_sentence(exc.errors()))
         site = f"{scope.get('scheme', 'http')}://{host}"
         try:
             if function is None:
                 return await checkin_writes.submit(CheckInCall(match["slug"], payload, token=token))
             return await hot(function)(user, match["slug"], payload, site)
         except ServiceError as exc:
-            return exc.status, exc.as_dict()
+            return exc
+        except DatabaseError:
+            log.warning("hot route: the database did not answer", exc_info=True)
+            return database_unavailable()
         except Exception:
             log.exception("hot route failed")
             return problem(500, "server_error", "Something went wrong on our side; try again.")
 
     @staticmethod
-    async def _respond(send: Any, status: int, body: dict) -> None:
+    async def _respond(send: Any, answer: Answer) -> None:
+        extra: dict[str, str] = {}
+        if isinstance(answer, ServiceError):
+            status, body, extra = answer.status, answer.as_dict(), answer.headers()
+        else:
+            status, body = answer
         content = json.dumps(body).encode()
         await send(
             {
@@ -234,6 +244,7 @@ class HotRoutes:
                     (b"content-length", str(len(content)).encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
+                    *((name.lower().encode(), value.encode()) for name, value in extra.items()),
                 ],
             }
         )

@@ -45,4 +45,4 @@ def refusals(scope: str, idents: list[str]) -> list[RateLimited | None]:
         return [None] * len(idents)
     wait = window - int(now % window)
     detail = f"Too many requests; try again in {wait} seconds."
-    return [RateLimited("rate_limited", detail) if n > limit else None for n in hits]
+    return [RateLimited("rate_limited", detail, retry_after=wait) if n > limit else None for n in hits]

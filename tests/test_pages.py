@@ -211,9 +211,14 @@ def test_account_issues_a_token():
     assert services.user_for_token(token) == user
 
 
-@pytest.mark.parametrize("path", ["/a/nope", "/a/nope/live", "/a/nope/qr.svg", "/u/nobody", "/j/%00%ff"])
+@pytest.mark.parametrize("path", ["/a/nope", "/a/nope/live", "/a/nope/qr.svg", "/u/nobody", "/j/%ff"])
 def test_unknown_pages_are_404(path):
     assert Client().get(path).status_code in (302, 404)
+
+
+@pytest.mark.parametrize("path", ["/j/%00%ff", "/j/AB%00CD", "/?code=%00", "/a/x%00y"])
+def test_nul_in_a_page_address_is_a_400(path):
+    assert Client().get(path).status_code == 400
 
 
 def test_dashboard_and_overlay(action):

@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 TITLE_MAX = 120
 DEED_MAX = 280
+PLACE_NAME_MAX = 120
+DURATION_MAX = 180
+GOAL_MAX = 10_000_000
+CAPACITY_MAX = 1_000_000
+RADIUS_MIN, RADIUS_MAX = 10, 50_000
 
 
 @dataclass(frozen=True)
@@ -51,14 +56,14 @@ def validate_launch(data: LaunchInput, now: datetime) -> LaunchInput:
         raise Invalid("invalid", "Say in one sentence what the deed is.", field="deed")
     if len(deed) > DEED_MAX:
         raise Invalid("invalid", f"The deed has at most {DEED_MAX} characters.", field="deed")
-    if len(data.place_name) > 120:
-        raise Invalid("invalid", "A place name has at most 120 characters.", field="place_name")
-    if not 1 <= data.duration_minutes <= 180:
-        raise Invalid("invalid", "The duration is 1 to 180 minutes.", field="duration_minutes")
-    if data.goal < 1 or data.goal > 10_000_000:
-        raise Invalid("invalid", "The goal is at least 1 deed.", field="goal")
-    if data.capacity is not None and data.capacity < 1:
-        raise Invalid("invalid", "Capacity is at least 1 person (or leave it empty).", field="capacity")
+    if len(data.place_name) > PLACE_NAME_MAX:
+        raise Invalid("invalid", f"A place name has at most {PLACE_NAME_MAX} characters.", field="place_name")
+    if not 1 <= data.duration_minutes <= DURATION_MAX:
+        raise Invalid("invalid", f"The duration is 1 to {DURATION_MAX} minutes.", field="duration_minutes")
+    if not 1 <= data.goal <= GOAL_MAX:
+        raise Invalid("invalid", f"The goal is 1 to {GOAL_MAX:,} deeds.", field="goal")
+    if data.capacity is not None and not 1 <= data.capacity <= CAPACITY_MAX:
+        raise Invalid("invalid", f"Capacity is 1 to {CAPACITY_MAX:,} people (or leave it empty).", field="capacity")
     if data.starts_at.tzinfo is None:
         raise Invalid("invalid", "Give the start time with a time zone (ISO 8601).", field="starts_at")
     if data.starts_at < now - timedelta(minutes=1):
@@ -68,7 +73,7 @@ def validate_launch(data: LaunchInput, now: datetime) -> LaunchInput:
     if data.radius_m is not None:
         if data.lat is None or data.lon is None:
             raise Invalid("invalid", "A place needs a latitude and a longitude.", field="lat")
-        if not 10 <= data.radius_m <= 50_000:
+        if not RADIUS_MIN <= data.radius_m <= RADIUS_MAX:
             raise Invalid("invalid", "The radius is 10 m to 50 km (or anywhere).", field="radius_m")
     if data.lat is not None and not -90 <= data.lat <= 90:
         raise Invalid("invalid", "Latitude is between -90 and 90.", field="lat")

@@ -11,15 +11,19 @@ stay in one place.
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
-from ..errors import ServiceError
+from ..errors import Invalid, ServiceError
 from ..hotpath import in_background
 from ..models import Action, CheckIn, Phase, Pledge
 from .actions import after_pledges
 from .checkins import CheckInInput, check_in, new_checkin, request_verification, validate_checkin
+
+log = logging.getLogger(__name__)
 
 # unnest() of arrays, a pledge for whoever lacks one, then the check-ins. Sub-statements
 # of one statement share a snapshot, so `pledged` never sees `new_pledges`' rows: the
@@ -66,14 +70,21 @@ def check_in_many(action: Action, entries: list[tuple[User, CheckInInput]]) -> l
         if user.pk not in batch:  # the same person twice: the second goes one by one
             batch[user.pk] = (n, data)
     if batch and _batchable(action):
-        for n, checkin in _insert_batch(action, list(batch.items())).items():
-            results[n] = checkin
+        try:
+            for n, checkin in _insert_batch(action, list(batch.items())).items():
+                results[n] = checkin
+        except DataError:
+            # A value the checks above let through and the database refused: the batch
+            # is rolled back whole, so each entry is stored alone and only the bad one fails.
+            log.exception("batch insert refused a value; storing one by one")
     for n, (user, data) in enumerate(entries):
         if results[n] is None:
             try:
                 results[n] = check_in(action, user, data)[0]
             except ServiceError as exc:
                 results[n] = exc
+            except DataError:
+                results[n] = Invalid("invalid", "That check-in holds a value that cannot be stored.")
     return results  # type: ignore[return-value]
 
 

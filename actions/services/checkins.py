@@ -17,6 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from .. import broadcast, geo, selectors
 from .. import redis as goodmob_redis
 from ..errors import Conflict, Invalid
+from ..inputs import check_text
 from ..models import Action, Announcement, CheckIn, CheckInStatus, Phase, Pledge
 from .actions import pledge as make_pledge
 from .actions import require_organizer
@@ -43,7 +44,7 @@ def _finite(value: float | None) -> bool:
 
 
 def validate_checkin(action: Action, data: CheckInInput) -> CheckInInput:
-    key = (data.idempotency_key or "").strip()
+    key = check_text((data.idempotency_key or "").strip(), "idempotency_key")
     if not 8 <= len(key) <= 80:
         raise Invalid(
             "invalid",
