@@ -13,10 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.utils import check_csrf
 
 from . import hotroutes, inputs, ratelimit, selectors, services
 from .auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth
-from .errors import NotFound, ServiceError, database_unavailable, first_error_sentence
+from .errors import Conflict, NotFound, ServiceError, database_unavailable, first_error_sentence
 from .hotpath import hot
 from .hotroutes import SOME_TEXT, CheckInIn, Latitude, Longitude, PledgeIn, find_action
 from .models import Action
@@ -25,9 +26,15 @@ from .services import actions as rules
 from .services.checkins import ANNOUNCEMENT_MAX
 from .services.people import NAME_MAX
 
+JSON_TYPES = ("application/json", "application/problem+json")
+
 
 class StrictJsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        # JSON only: a form or text/plain body is what a foreign page can send without
+        # asking (no CORS preflight), so refusing it closes cross-site writes for good.
+        if request.body.strip() and request.content_type not in JSON_TYPES:
+            raise ServiceError("unsupported_media_type", "Send the body as application/json.", status=415)
         try:
             body = request.body
         except RequestDataTooBig:
@@ -116,10 +123,17 @@ class GuestOut(Schema):
     name: str
 
 
-@api.post("/guests", response={201: GuestOut, 422: Problem, 429: Problem}, tags=["people"])
+@api.post("/guests", response={201: GuestOut, 403: Problem, 409: Problem, 422: Problem, 429: Problem}, tags=["people"])
 def create_guest(request: HttpRequest, payload: GuestIn) -> Status:
-    """Create a guest user (a display name, no password), start a session and return a token."""
-    ratelimit.check("guest", ratelimit.client_ip(request))
+    """Create a guest user (a display name, no password), start a session and return a token.
+
+    From a browser (it sends cookies) the CSRF token is checked, so a foreign page cannot
+    plant a session; a caller that is signed in already gets 409 instead of a new person."""
+    if request.COOKIES and check_csrf(request) is not None:
+        raise ServiceError("csrf_failed", "Send the CSRF token (the csrftoken cookie) as X-CSRFToken.", status=403)
+    if request.user.is_authenticated:
+        raise Conflict("signed_in", "You are signed in already; sign out first to join as a guest.")
+    ratelimit.check_new_guest(ratelimit.client_ip(request))
     user = services.create_guest(payload.name)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return Status(201, {"token": services.issue_token(user), **selectors.person(user)})

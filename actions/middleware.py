@@ -11,6 +11,8 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
+from . import ratelimit
+from .errors import RateLimited
 from .inputs import UNSTORABLE_DETAIL, storable
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -34,7 +36,10 @@ def refusal(request: HttpRequest) -> HttpResponse:
     return HttpResponseBadRequest(f"<!doctype html><title>Bad request</title><p>{UNSTORABLE_DETAIL}</p>")
 
 
-class RejectUnstorableText:
+class Gate:
+    """A check before the view that answers instead of it, in sync and async stacks alike.
+    Subclasses define `refuse(request)`: a response to send, or None to go on."""
+
     sync_capable = True
     async_capable = True
 
@@ -44,12 +49,38 @@ class RejectUnstorableText:
         if self.is_async:
             markcoroutinefunction(self)
 
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        raise NotImplementedError
+
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if self.is_async:
             return self._acall(request)
-        return refusal(request) if _unstorable(request) else self.get_response(request)
+        return self.refuse(request) or self.get_response(request)
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
-        if _unstorable(request):
-            return refusal(request)
-        return await self.get_response(request)
+        return self.refuse(request) or await self.get_response(request)
+
+
+class RejectUnstorableText(Gate):
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        return refusal(request) if _unstorable(request) else None
+
+
+class RateLimitReads(Gate):
+    """Public GETs per address (pages and API alike; static files are served before this)."""
+
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        if request.method not in ("GET", "HEAD"):
+            return None
+        try:
+            ratelimit.check("read", ratelimit.client_ip(request))
+        except RateLimited as exc:
+            if request.path_info.startswith("/api/"):
+                response: HttpResponse = JsonResponse(exc.as_dict(), status=429)
+                for name, value in exc.headers().items():
+                    response[name] = value
+                return response
+            from .views import too_many  # views import forms and services; keep them off import time
+
+            return too_many(request, exc)
+        return None

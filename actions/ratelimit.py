@@ -26,6 +26,13 @@ def check(scope: str, ident: str) -> None:
         raise refusal
 
 
+def check_new_guest(address: str) -> None:
+    """A new guest is a fresh set of per-user buckets: their number per address is what
+    keeps churned guests from escaping the per-user limits."""
+    for scope in ("guest", "guest_hour"):
+        check(scope, address)
+
+
 def refusals(scope: str, idents: list[str]) -> list[RateLimited | None]:
     """Count one hit for each ident in one round trip; a RateLimited for those past the limit."""
     limit, window = settings.RATE_LIMITS[scope]

@@ -7,8 +7,10 @@ import io
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +21,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from . import ratelimit, selectors, services
-from .errors import ServiceError
+from .errors import RateLimited, ServiceError
 from .forms import JoinForm, LaunchForm, SignupForm, UpgradeForm, apply_service_error, default_start
 from .models import Action
 
@@ -46,9 +48,38 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "actions/home.html", context)
 
 
+def too_many(request: HttpRequest, refusal: RateLimited) -> HttpResponse:
+    response = render(request, "429.html", {"detail": refusal.detail}, status=429)
+    for name, value in refusal.headers().items():
+        response[name] = value
+    return response
+
+
+def locked_out(request: HttpRequest, original_response: object = None, credentials: object = None) -> HttpResponse:
+    """django-axes: too many wrong passwords for this name from this address."""
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    detail = f"Too many wrong passwords. Try again in {seconds // 60} minutes, or reset it by signing up anew."
+    return too_many(request, RateLimited("locked_out", detail, retry_after=seconds))
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with a brake on one address trying many names (axes locks a name)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            ratelimit.check("login", ratelimit.client_ip(request))
+        except RateLimited as exc:
+            return too_many(request, exc)
+        return super().post(request, *args, **kwargs)
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            ratelimit.check("signup", ratelimit.client_ip(request))
+        except RateLimited as exc:
+            return too_many(request, exc)
         try:
             user = services.create_member(
                 form.cleaned_data["username"], form.cleaned_data["password1"], form.cleaned_data.get("display_name")
@@ -67,6 +98,10 @@ def account(request: HttpRequest) -> HttpResponse:
     form = UpgradeForm(request.POST or None) if profile.is_guest else None
     token = None
     if request.method == "POST" and request.POST.get("intent") == "token":
+        try:
+            ratelimit.check("token", str(request.user.pk))
+        except RateLimited as exc:
+            return too_many(request, exc)
         token = services.issue_token(request.user)
     elif form is not None and request.method == "POST" and form.is_valid():
         services.upgrade_guest(request.user, **form.cleaned_data)
@@ -104,6 +139,8 @@ def toggle_follow(request: HttpRequest, handle: str) -> HttpResponse:
             services.unfollow(request.user, found.user)
         else:
             services.follow(request.user, found.user)
+    except RateLimited as exc:
+        return too_many(request, exc)
     except ServiceError as exc:
         messages.error(request, exc.detail)
     return redirect("profile", handle=found.handle)
@@ -116,6 +153,8 @@ def launch(request: HttpRequest) -> HttpResponse:
         try:
             ratelimit.check("launch", str(request.user.pk))
             action = services.launch_action(request.user, form.launch_input())
+        except RateLimited as exc:
+            return too_many(request, exc)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
@@ -157,11 +196,13 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(action)
     try:
         if not request.user.is_authenticated:
-            ratelimit.check("guest", ratelimit.client_ip(request))
+            ratelimit.check_new_guest(ratelimit.client_ip(request))
             user = services.create_guest(form.cleaned_data["name"])
             login(request, user, backend=LOGIN_BACKEND)
         ratelimit.check("pledge", str(request.user.pk))
         services.pledge(action, request.user, ref_handle=form.cleaned_data.get("ref") or None)
+    except RateLimited as exc:
+        return too_many(request, exc)
     except ServiceError as exc:
         messages.error(request, exc.detail)
     return redirect(action)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "ninja",
+    "axes",
     "actions",
 ]
 
@@ -51,7 +53,23 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "actions.middleware.RateLimitReads",
+    # Last, as django-axes asks: turns a locked-out login into our 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): ten wrong passwords for one name from one address lock
+# that pair for 15 minutes; RATE_LIMITS["login"] brakes one address trying many names.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "actions.views.locked_out"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "goodmob.urls"
 ASGI_APPLICATION = "goodmob.asgi.application"
@@ -167,7 +185,12 @@ SERVESTATIC_AUTOREFRESH = DEBUG
 # per-address limits are generous; the per-user ones are the real brake.
 _RATE_SCALE = float(os.environ.get("RATE_LIMIT_SCALE", "1"))  # benchmarks raise it
 RATE_LIMITS = {
-    "guest": (120, 60),
+    "guest": (120, 60),  # new guests per address: a burst at GO...
+    "guest_hour": (600, 3600),  # ...but no endless churn of fresh per-user buckets
+    "login": (30, 60),  # login attempts per address, whatever the name
+    "signup": (20, 3600),  # accounts per address
+    "token": (10, 3600),  # API tokens per user
+    "read": (1200, 60),  # public GETs per address
     "launch": (20, 3600),
     "pledge": (30, 60),
     "follow": (120, 60),

@@ -4,10 +4,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from actions import services
-from actions.models import Action, Follow, Pledge
+from actions.models import Action, Follow, Pledge, Profile
 
 from . import factories
 
@@ -231,11 +232,39 @@ def test_guest_name_errors(api):
     assert_problem(post(api, "/api/v1/guests", {"name": ["list"]}), 422, "invalid")
 
 
-def test_rate_limited_guests(api, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "guest": (2, 60)}
+@pytest.mark.parametrize("scope", ["guest", "guest_hour"])
+def test_rate_limited_guests(settings, scope):
+    """Per address, whichever window fills first: fresh guests cannot churn past it."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, scope: (2, 60)}
     for _ in range(2):
-        assert post(api, "/api/v1/guests", {"name": "Flood"}).status_code == 201
-    assert_problem(post(api, "/api/v1/guests", {"name": "Flood"}), 429, "rate_limited")
+        assert post(Client(), "/api/v1/guests", {"name": "Flood"}).status_code == 201
+    refused = post(Client(), "/api/v1/guests", {"name": "Flood"})
+    assert_problem(refused, 429, "rate_limited")
+    assert 0 < int(refused["Retry-After"]) <= 60
+
+
+def test_a_foreign_page_cannot_plant_a_guest_session(db):
+    """Login CSRF: a browser (it has our cookies) must send the CSRF token."""
+    victim = Client(enforce_csrf_checks=True)
+    victim.force_login(factories.member("victim"))
+    before = victim.cookies["sessionid"].value
+    for content_type in ("text/plain", "application/json"):
+        planted = victim.post("/api/v1/guests", data='{"name": "Planted"}', content_type=content_type)
+        assert planted.status_code in (403, 415), planted.content
+    assert victim.cookies["sessionid"].value == before
+    assert not Profile.objects.filter(display_name="Planted").exists()
+
+
+def test_a_signed_in_caller_is_not_replaced_by_a_guest(db):
+    client = Client()
+    client.force_login(factories.member("owner"))
+    assert_problem(post(client, "/api/v1/guests", {"name": "Other"}), 409, "signed_in")
+
+
+def test_bodies_must_be_json(api, bearer):
+    _, headers = bearer
+    response = api.post("/api/v1/actions", data="title=x", content_type="text/plain", headers=headers)
+    assert_problem(response, 415, "unsupported_media_type")
 
 
 def test_openapi_document(api):
