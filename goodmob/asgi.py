@@ -12,11 +12,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from actions.consumers import RawSendMiddleware  # noqa: E402
 from actions.hotroutes import HotRoutes  # noqa: E402
 from actions.routing import websocket_urlpatterns  # noqa: E402
+from actions.sockets import SocketCap  # noqa: E402
+from goodmob.server import ensure_fd_headroom  # noqa: E402
+
+ensure_fd_headroom()
 
 application = ProtocolTypeRouter(
     {
         "http": HotRoutes(django_asgi_app),
-        "websocket": RawSendMiddleware(AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))),
+        "websocket": SocketCap(RawSendMiddleware(AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)))),
     }
 )
 

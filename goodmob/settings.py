@@ -205,6 +205,8 @@ GOODMOB = {
     "MAX_FUTURE_DAYS": 30,
     "WS_MAX_FRAME_BYTES": 4096,
     "WS_MAX_FRAMES_PER_10S": 50,
+    # Open sockets per client address in one web process (actions/sockets.py).
+    "WS_MAX_PER_ADDRESS": int(os.environ.get("WS_MAX_PER_ADDRESS", "500")),
     "PENDING_STALE_SECONDS": int(os.environ.get("PENDING_STALE_SECONDS", "15")),
     "COORDINATE_RETENTION_HOURS": int(os.environ.get("COORDINATE_RETENTION_HOURS", "24")),
 }

@@ -103,3 +103,29 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """A web process exactly as the Procfile's `web` line runs it."""
+    from goodmob.supervise import read_procfile
+
+    command = read_procfile(ROOT / "Procfile")["web"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            ["/bin/sh", "-c", f"exec {command}"],
+            cwd=ROOT,
+            env={**env, "PORT": str(port), "HOST": "127.0.0.1", "PATH": f"{Path(sys.executable).parent}:{env['PATH']}"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def answers() -> bool:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    wait_until(answers, timeout=30, what="the web process")
+    return proc

@@ -1,0 +1,77 @@
+"""What uvicorn needs beyond its flags: a header size limit for httptools, and enough
+file descriptors for the sockets a web process is meant to hold.
+
+uvicorn limits an incomplete request head only for h11; with httptools (the faster
+parser, which the Procfile uses) an 8 MB header was read and answered 200, and ten
+unfinished 20 MB heads took 237 MB. `HttpToolsWithLimits` counts the bytes of each
+request head (request line and headers) as they arrive and answers 431 past the limit.
+Imported by uvicorn before Django: no Django imports here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+MAX_HEAD_BYTES = int(os.environ.get("HTTP_MAX_HEADER_BYTES", str(32 * 1024)))
+# A web process that holds this many sockets needs one descriptor for each.
+FD_WANTED = int(os.environ.get("WEB_FD_WANTED", "20000"))
+
+log = logging.getLogger("goodmob.server")
+
+_BODY = b'{"error": "headers_too_large", "detail": "The request line and headers are too big."}'
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: application/json\r\nconnection: close\r\n"
+    b"content-length: " + str(len(_BODY)).encode() + b"\r\n\r\n" + _BODY
+)
+
+
+class HttpToolsWithLimits(HttpToolsProtocol):
+    """`uvicorn --http goodmob.server:HttpToolsWithLimits`."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._in_head = True
+        self._head_bytes = 0
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._in_head and not self.transport.is_closing():
+            # Still inside a request head after this chunk: all of it belonged to the head.
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self.transport.write(TOO_LARGE)
+                self.transport.close()
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_bytes = True, 0  # a kept-alive connection's next request
+
+
+def ensure_fd_headroom(wanted: int = FD_WANTED) -> int:
+    """Raise the soft descriptor limit to the hard one; warn when it stays below `wanted`.
+    Past the limit accept() fails and ordinary requests get empty replies."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = wanted if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
+            soft = max(soft, target)
+        except (ValueError, OSError):
+            pass
+    if soft < wanted:
+        log.warning(
+            "only %d file descriptors for this web process (each socket takes one; %d wanted): "
+            "raise `ulimit -n` or its service's LimitNOFILE",
+            soft,
+            wanted,
+        )
+    return soft
