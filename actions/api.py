@@ -113,6 +113,16 @@ class Problem(Schema):
     detail: str
 
 
+# What any operation may answer besides its own refusals: unreadable input (400), too
+# many requests (429, with Retry-After), the database not answering (503), and for a
+# body: not JSON (415) or not valid (422); for signed-in callers 401 and 403 (CSRF).
+ANY_REFUSAL = (400, 401, 403, 415, 422, 429, 503)
+
+
+def refusals(*statuses: int) -> dict[int, type[Problem]]:
+    return {status: Problem for status in sorted({*statuses, *ANY_REFUSAL})}
+
+
 class GuestIn(Schema):
     name: str = Field(min_length=1, max_length=NAME_MAX, pattern=SOME_TEXT)
 
@@ -123,7 +133,7 @@ class GuestOut(Schema):
     name: str
 
 
-@api.post("/guests", response={201: GuestOut, 403: Problem, 409: Problem, 422: Problem, 429: Problem}, tags=["people"])
+@api.post("/guests", response={201: GuestOut, **refusals(409)}, tags=["people"])
 def create_guest(request: HttpRequest, payload: GuestIn) -> Status:
     """Create a guest user (a display name, no password), start a session and return a token.
 
@@ -169,9 +179,7 @@ def absolute_links(request: HttpRequest, action: Action) -> dict[str, str]:
     }
 
 
-@api.post(
-    "/actions", auth=AUTH, response={201: ActionCreated, 401: Problem, 422: Problem, 429: Problem}, tags=["actions"]
-)
+@api.post("/actions", auth=AUTH, response={201: ActionCreated, **refusals()}, tags=["actions"])
 def create_action(request: HttpRequest, payload: ActionIn) -> Status:
     """Launch an action. `radius_m` null means the deed can be done anywhere."""
     ratelimit.check("launch", str(request.auth.pk))
@@ -179,13 +187,13 @@ def create_action(request: HttpRequest, payload: ActionIn) -> Status:
     return Status(201, {"slug": action.slug, "join_code": action.join_code, **absolute_links(request, action)})
 
 
-@api.get("/actions/{slug}", response={200: dict, 404: Problem}, tags=["actions"])
+@api.get("/actions/{slug}", response={200: dict, **refusals(404)}, tags=["actions"])
 def get_action(request: HttpRequest, slug: str) -> dict[str, Any]:
     """The action's snapshot: the same shape the websocket sends."""
     return selectors.snapshot(find_action(slug))
 
 
-@api.get("/join/{code}", response={200: dict, 404: Problem}, tags=["actions"])
+@api.get("/join/{code}", response={200: dict, **refusals(404)}, tags=["actions"])
 def resolve_join_code(request: HttpRequest, code: str) -> dict[str, Any]:
     """Resolve a 6-character join code (any case) to the action's snapshot."""
     action = selectors.get_action_by_code(code)
@@ -194,7 +202,7 @@ def resolve_join_code(request: HttpRequest, code: str) -> dict[str, Any]:
     return selectors.snapshot(action)
 
 
-@api.get("/actions/{slug}/tally", response={200: dict, 404: Problem}, tags=["actions"])
+@api.get("/actions/{slug}/tally", response={200: dict, **refusals(404)}, tags=["actions"])
 def tally(request: HttpRequest, slug: str) -> dict[str, int]:
     """Exact counts, recounted from the database now."""
     return selectors.counts(find_action(slug))
@@ -210,7 +218,7 @@ class PledgeOut(Schema):
 @api.post(
     "/actions/{slug}/pledges",
     auth=ASYNC_AUTH,
-    response={200: PledgeOut, 201: PledgeOut, 401: Problem, 404: Problem, 409: Problem, 429: Problem},
+    response={200: PledgeOut, 201: PledgeOut, **refusals(404, 409)},
     tags=["actions"],
 )
 async def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | None = None) -> Status:
@@ -221,7 +229,7 @@ async def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | Non
 @api.post(
     "/actions/{slug}/cancel",
     auth=AUTH,
-    response={200: dict, 403: Problem, 404: Problem, 409: Problem},
+    response={200: dict, **refusals(404, 409)},
     tags=["organizer"],
 )
 def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
@@ -247,7 +255,7 @@ def _follow_target(request: HttpRequest, handle: str) -> Any:
 @api.post(
     "/users/{handle}/follow",
     auth=AUTH,
-    response={200: FollowOut, 401: Problem, 404: Problem, 422: Problem},
+    response={200: FollowOut, **refusals(404)},
     tags=["people"],
 )
 def follow(request: HttpRequest, handle: str) -> dict[str, Any]:
@@ -257,7 +265,7 @@ def follow(request: HttpRequest, handle: str) -> dict[str, Any]:
     return {"handle": profile.handle, "following": True, "followers": selectors.follower_count(profile.user)}
 
 
-@api.delete("/users/{handle}/follow", auth=AUTH, response={200: FollowOut, 401: Problem, 404: Problem}, tags=["people"])
+@api.delete("/users/{handle}/follow", auth=AUTH, response={200: FollowOut, **refusals(404)}, tags=["people"])
 def unfollow(request: HttpRequest, handle: str) -> dict[str, Any]:
     """Stop following someone. Idempotent."""
     profile = _follow_target(request, handle)
@@ -278,7 +286,7 @@ class CheckInOut(Schema):
 @api.post(
     "/actions/{slug}/checkins",
     auth=ASYNC_AUTH,
-    response={202: CheckInOut, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem},
+    response={202: CheckInOut, **refusals(404, 409)},
     tags=["check-ins"],
 )
 async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
@@ -294,7 +302,7 @@ async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) ->
 @api.get(
     "/actions/{slug}/checkins/mine",
     auth=AUTH,
-    response={200: CheckInOut, 401: Problem, 404: Problem},
+    response={200: CheckInOut, **refusals(404)},
     tags=["check-ins"],
 )
 def my_checkin(request: HttpRequest, slug: str) -> dict[str, Any]:
@@ -309,7 +317,7 @@ def my_checkin(request: HttpRequest, slug: str) -> dict[str, Any]:
 @api.post(
     "/actions/{slug}/deeds",
     auth=ASYNC_AUTH,
-    response={200: CheckInOut, 201: CheckInOut, 401: Problem, 404: Problem, 409: Problem, 429: Problem},
+    response={200: CheckInOut, 201: CheckInOut, **refusals(404, 409)},
     tags=["check-ins"],
 )
 async def mark_deed(request: HttpRequest, slug: str) -> Status:
@@ -324,7 +332,7 @@ class MessageIn(Schema):
 @api.post(
     "/actions/{slug}/messages",
     auth=AUTH,
-    response={201: dict, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem, 429: Problem},
+    response={201: dict, **refusals(404, 409)},
     tags=["organizer"],
 )
 def send_message(request: HttpRequest, slug: str, payload: MessageIn) -> Status:
@@ -334,15 +342,13 @@ def send_message(request: HttpRequest, slug: str, payload: MessageIn) -> Status:
     return Status(201, selectors.announcement_message(services.announce(action, request.auth, payload.text)))
 
 
-@api.post(
-    "/actions/{slug}/end", auth=AUTH, response={200: dict, 403: Problem, 404: Problem, 409: Problem}, tags=["organizer"]
-)
+@api.post("/actions/{slug}/end", auth=AUTH, response={200: dict, **refusals(404, 409)}, tags=["organizer"])
 def end_early(request: HttpRequest, slug: str) -> dict[str, Any]:
     """End the action now (organizer only). Check-ins after this are rejected as `not_live`."""
     return selectors.snapshot(services.end_action(find_action(slug), request.auth))
 
 
-@api.get("/actions/{slug}/funnel", auth=AUTH, response={200: dict, 403: Problem, 404: Problem}, tags=["organizer"])
+@api.get("/actions/{slug}/funnel", auth=AUTH, response={200: dict, **refusals(404)}, tags=["organizer"])
 def funnel(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Pledged, checked in, done, pending and rejections by reason. Organizer only."""
     action = find_action(slug)
@@ -350,7 +356,7 @@ def funnel(request: HttpRequest, slug: str) -> dict[str, Any]:
     return selectors.funnel(action)
 
 
-@api.get("/actions/{slug}/results", response={200: dict, 404: Problem}, tags=["actions"])
+@api.get("/actions/{slug}/results", response={200: dict, **refusals(404)}, tags=["actions"])
 def results(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Totals against the goal, public map cells and top referrers by verified deeds."""
     action = find_action(slug)

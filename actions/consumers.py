@@ -68,8 +68,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     channel_layer_alias = "goodmob-none"
     group: str | None = None
+    closing = False
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing:
+            return  # frames still in flight after our close: nothing may be sent any more
         if self._flooding():
             await self._error("rate_limited", "Too many messages; the connection is closed.")
             await self.close(code=CLOSE_POLICY)
@@ -118,9 +121,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.group = group
         await fanout.hub().join(group, id(self), self.scope.get(RAW_SEND) or self.base_send)
 
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closing = True
+        await self._leave()  # no broadcast may reach a closed socket
+        await super().close(code=code, reason=reason)
+
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
         if self.group:
-            await fanout.hub().leave(self.group, id(self))
+            group, self.group = self.group, None
+            await fanout.hub().leave(group, id(self))
+
+
+class NotFoundConsumer(LiveConsumer):
+    async def connect(self) -> None:
+        await self.accept()
+        await self._error("not_found", "No socket lives at that address.")
+        await self.close(code=CLOSE_NOT_FOUND)
 
 
 class ActionConsumer(LiveConsumer):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -31,9 +32,13 @@ class UpgradeForm(forms.Form):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("That username is taken.")
+        if services.name_taken(username, besides=self.user):
+            raise forms.ValidationError("That name is taken; pick another.")
         return username
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
 
 
 class JoinForm(forms.Form):

@@ -37,8 +37,8 @@ def refusal(request: HttpRequest) -> HttpResponse:
 
 
 class Gate:
-    """A check before the view that answers instead of it, in sync and async stacks alike.
-    Subclasses define `refuse(request)`: a response to send, or None to go on."""
+    """Work around the view, in sync and async stacks alike. `before` may answer instead
+    of the view (a response) or let it run (None); `after` may change its response."""
 
     sync_capable = True
     async_capable = True
@@ -49,27 +49,30 @@ class Gate:
         if self.is_async:
             markcoroutinefunction(self)
 
-    def refuse(self, request: HttpRequest) -> HttpResponse | None:
-        raise NotImplementedError
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        return None
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return response
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if self.is_async:
             return self._acall(request)
-        return self.refuse(request) or self.get_response(request)
+        return self.before(request) or self.after(request, self.get_response(request))
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
-        return self.refuse(request) or await self.get_response(request)
+        return self.before(request) or self.after(request, await self.get_response(request))
 
 
 class RejectUnstorableText(Gate):
-    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+    def before(self, request: HttpRequest) -> HttpResponse | None:
         return refusal(request) if _unstorable(request) else None
 
 
 class RateLimitReads(Gate):
     """Public GETs per address (pages and API alike; static files are served before this)."""
 
-    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+    def before(self, request: HttpRequest) -> HttpResponse | None:
         if request.method not in ("GET", "HEAD"):
             return None
         try:
@@ -84,3 +87,28 @@ class RateLimitReads(Gate):
 
             return too_many(request, exc)
         return None
+
+
+class ApiMethods(Gate):
+    """The API answers HEAD wherever it answers GET (headers only), and a wrong method
+    with a JSON 405 that names the right ones, like every other refusal."""
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        request.api_head = request.method == "HEAD" and request.path_info.startswith("/api/")  # type: ignore[attr-defined]
+        if request.api_head:  # type: ignore[attr-defined]
+            request.method = "GET"
+        return None
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.status_code == 405 and request.path_info.startswith("/api/"):
+            allowed = response.get("Allow", "")
+            refusal = JsonResponse(
+                {"error": "method_not_allowed", "detail": f"This address takes {allowed or 'other methods'}."},
+                status=405,
+            )
+            refusal["Allow"] = allowed
+            return refusal
+        if getattr(request, "api_head", False) and not response.streaming:
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response

@@ -95,7 +95,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     profile = services.ensure_profile(request.user)
-    form = UpgradeForm(request.POST or None) if profile.is_guest else None
+    form = UpgradeForm(request.POST or None, user=request.user) if profile.is_guest else None
     token = None
     if request.method == "POST" and request.POST.get("intent") == "token":
         try:
@@ -104,7 +104,11 @@ def account(request: HttpRequest) -> HttpResponse:
             return too_many(request, exc)
         token = services.issue_token(request.user)
     elif form is not None and request.method == "POST" and form.is_valid():
-        services.upgrade_guest(request.user, **form.cleaned_data)
+        try:
+            services.upgrade_guest(request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+            return render(request, "registration/account.html", {"profile": profile, "form": form, "token": None})
         login(request, request.user, backend=LOGIN_BACKEND)  # password changed: keep the session
         messages.success(request, "Saved. Your pledges and actions are kept; sign in with your new password.")
         return redirect("account")

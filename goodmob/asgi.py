@@ -7,12 +7,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "goodmob.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from actions.consumers import RawSendMiddleware  # noqa: E402
 from actions.hotroutes import HotRoutes  # noqa: E402
 from actions.routing import websocket_urlpatterns  # noqa: E402
-from actions.sockets import SocketCap  # noqa: E402
+from actions.sockets import OwnOrigins, SocketCap  # noqa: E402
 from goodmob.server import ensure_fd_headroom  # noqa: E402
 
 ensure_fd_headroom()
@@ -20,7 +19,7 @@ ensure_fd_headroom()
 application = ProtocolTypeRouter(
     {
         "http": HotRoutes(django_asgi_app),
-        "websocket": SocketCap(RawSendMiddleware(AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)))),
+        "websocket": SocketCap(RawSendMiddleware(OwnOrigins(URLRouter(websocket_urlpatterns)))),
     }
 )
 

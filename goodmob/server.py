@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import resource
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -75,3 +76,25 @@ def ensure_fd_headroom(wanted: int = FD_WANTED) -> int:
             wanted,
         )
     return soft
+
+
+# A token someone put in a socket's URL (it is refused: tokens go in a header) must not
+# land in the logs, where uvicorn writes every socket's path with its query string.
+SECRET_PARAMETER = re.compile(r"(?i)([?&;][^=&\s\"]*(?:token|key|secret|password|auth|session)[^=&\s\"]*=)[^&\s\"]*")
+
+
+def redact(text: str) -> str:
+    return SECRET_PARAMETER.sub(r"\1[redacted]", text)
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+for _name in ("uvicorn.error", "uvicorn.access"):
+    logging.getLogger(_name).addFilter(RedactSecrets())

@@ -133,7 +133,7 @@ def test_follow_and_unfollow(api, bearer, organizer):
     gone = api.delete("/api/v1/users/olga/follow", headers=headers)
     assert gone.json() == {"handle": "olga", "following": False, "followers": 0}
     assert not Follow.objects.exists()
-    assert_problem(post(api, "/api/v1/users/caller/follow", {}, headers), 422, "self_follow")
+    assert_problem(post(api, "/api/v1/users/caller/follow", {}, headers), 409, "self_follow")
     assert_problem(post(api, "/api/v1/users/nobody/follow", {}, headers), 404, "not_found")
 
 

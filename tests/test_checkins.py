@@ -199,12 +199,13 @@ def test_retention_drops_coordinates_keeps_verdict(live, settings):
     made = checked(live, factories.guest())
     pending, _ = services.check_in(live, factories.guest(), attempt(key="pending-0001"))
     CheckIn.objects.update(received_at=timezone.now() - timedelta(hours=25))
-    assert services.drop_old_coordinates() == 1
+    assert services.drop_old_coordinates() == 2
     made.refresh_from_db()
-    assert made.lat is None and made.lon is None and made.accuracy_m is None
+    assert made.lat is None and made.lon is None and made.accuracy_m is None and made.distance_m is None
     assert made.status == CheckInStatus.VERIFIED and made.cell
     pending.refresh_from_db()
-    assert pending.lat is not None  # not verified yet: still needed
+    assert pending.lat is None and pending.status == CheckInStatus.PENDING  # past retention all the same
+    assert services.drop_old_coordinates() == 0
 
 
 def test_announcements_only_by_the_organizer(live):

@@ -110,3 +110,11 @@ def test_too_few_file_descriptors_are_warned_about_at_start() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd=ROOT)
     assert done.stdout.strip() == "256"
     assert "only 256 file descriptors" in done.stderr
+
+
+def test_a_token_in_a_socket_url_stays_out_of_the_log(server: str, tmp_path: Path) -> None:
+    with connect(f"ws://{server}/ws/me/?token=SECRET-0000&x=1", origin=f"http://{server}") as ws:
+        frames, _ = frames_until_closed(ws)
+    assert frames[0]["code"] == "unauthorized"
+    log = (tmp_path / "web.log").read_text()
+    assert "/ws/me/?token=[redacted]" in log and "SECRET-0000" not in log

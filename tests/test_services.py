@@ -51,7 +51,7 @@ def test_follow_is_idempotent_and_not_self():
     assert services.follow(a, b) is True
     assert services.follow(a, b) is False
     assert Follow.objects.filter(follower=a, followee=b).count() == 1
-    with pytest.raises(Invalid):
+    with pytest.raises(Conflict):
         services.follow(a, a)
     assert services.unfollow(a, b) is True
     assert services.unfollow(a, b) is False

@@ -11,6 +11,7 @@ import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -277,10 +278,11 @@ def sweep_checkins() -> dict[str, int]:
 
 
 def drop_old_coordinates() -> int:
-    """Privacy: raw coordinates live only until verified plus the retention period."""
+    """Privacy: a precise location (the coordinates, and the distance to the spot that
+    they give away) lives only for the retention period, whatever the verdict; the
+    verdict and the coarse public cell stay. A check-in still pending by then is judged
+    without them (no_location)."""
     cutoff = timezone.now() - timedelta(hours=settings.GOODMOB["COORDINATE_RETENTION_HOURS"])
-    return (
-        CheckIn.objects.filter(received_at__lt=cutoff, lat__isnull=False)
-        .exclude(status=CheckInStatus.PENDING)
-        .update(lat=None, lon=None, accuracy_m=None)
-    )
+    precise = Q(lat__isnull=False) | Q(lon__isnull=False) | Q(accuracy_m__isnull=False) | Q(distance_m__isnull=False)
+    expired = CheckIn.objects.filter(precise, received_at__lt=cutoff)
+    return expired.update(lat=None, lon=None, accuracy_m=None, distance_m=None)

@@ -53,9 +53,18 @@ def create_guest(name: str) -> User:
     return user
 
 
+def name_taken(name: str, *, besides: User | None = None) -> bool:
+    """A username or a handle, of anyone but `besides`, in any case."""
+    profiles = Profile.objects.filter(handle__iexact=name)
+    users = User.objects.filter(username__iexact=name)
+    if besides is not None:
+        profiles, users = profiles.exclude(user=besides), users.exclude(pk=besides.pk)
+    return profiles.exists() or users.exists()
+
+
 def create_member(username: str, password: str, display_name: str | None = None, email: str = "") -> User:
     with transaction.atomic():
-        if Profile.objects.filter(handle=username.lower()).exists():
+        if name_taken(username):
             raise Conflict("handle_taken", "That name is taken; pick another.", field="username")
         user = User.objects.create_user(username=username, password=password, email=email)
         _create_profile(user, username, clean_name(display_name or username), is_guest=False, exact=True)
@@ -67,6 +76,10 @@ def upgrade_guest(user: User, *, username: str, password: str, email: str = "") 
     profile = ensure_profile(user)
     if not profile.is_guest:
         raise Conflict("not_guest", "This account already has a password.")
+    # Usernames and handles are one namespace: people log in with the name they see as
+    # a handle, so taking someone else's handle as a username would sign in as "them".
+    if name_taken(username, besides=user):
+        raise Conflict("handle_taken", "That name is taken; pick another.", field="username")
     with transaction.atomic():
         user.username = username
         user.email = email
@@ -109,7 +122,7 @@ def users_for_token_hashes(hashes: list[str]) -> dict[str, User]:
 def follow(follower: User, followee: User) -> bool:
     """Returns True when a new follow was made (idempotent)."""
     if follower.pk == followee.pk:
-        raise Invalid("self_follow", "You cannot follow yourself.")
+        raise Conflict("self_follow", "You cannot follow yourself.")
     _, created = Follow.objects.get_or_create(follower=follower, followee=followee)
     return created
 
