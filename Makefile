@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-quick install clean
+.PHONY: run test fuzz chaos bench bench-quick install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -20,6 +20,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzzers of `make test`, run long: schemathesis on the HTTP API, hypothesis on sockets.
+fuzz: install
+	FUZZ_EXAMPLES=100 FUZZ_MAX_TIME=900 FUZZ_SEED=$$RANDOM FUZZ_SOCKET_EXAMPLES=2000 \
+		$(BIN)/python -m pytest -s tests/test_fuzz_api.py tests/test_fuzz_socket.py
 
 # Benchmarks (README, "Performance"): the full run takes about half an hour.
 bench: install

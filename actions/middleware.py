@@ -10,6 +10,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 from . import ratelimit
 from .errors import RateLimited
@@ -25,7 +26,7 @@ def _unstorable(request: HttpRequest) -> bool:
     if request.method == "POST" and request.content_type in FORM_TYPES:
         try:
             sources.append(request.POST)
-        except (RequestDataTooBig, TooManyFieldsSent):
+        except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
             return False  # the view's own read raises again and is answered there
     return any(not storable(text) for source in sources for key, values in source.lists() for text in (key, *values))
 

@@ -174,3 +174,8 @@ async def test_a_deeply_nested_frame_gets_an_error_and_the_socket_stays(transact
     await ws.send_json_to({"type": "ping", "client_time": 1})
     assert (await ws.receive_json_from(timeout=5))["type"] == "pong"
     await ws.disconnect()
+
+
+def test_a_broken_multipart_body_is_a_clear_4xx(api: Client) -> None:
+    response = api.generic("POST", "/api/v1/guests", b"--x\r\n", content_type="multipart/form-data")
+    assert 400 <= response.status_code < 500

@@ -1,0 +1,71 @@
+"""Fuzzing the HTTP API with schemathesis against a real web process (the Procfile's
+line, the bearer fast path included): every check on, bounded in examples and time.
+It must find no 5xx, no response outside the schema and no disagreement between the
+schema and the behaviour. FUZZ_EXAMPLES and FUZZ_SEED widen a run (`make fuzz`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from actions import services
+
+from . import factories
+from .servers import ROOT, free_port, start_web, subprocess_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_api_survives_schemathesis_with_every_check(tmp_path: Path) -> None:
+    fuzzer = factories.member("fuzzer")
+    action = factories.move_clock(factories.action(fuzzer), starts_in=timedelta(minutes=-1))
+    token = services.issue_token(fuzzer)
+    port = free_port()
+    env = subprocess_env(RATE_LIMIT_SCALE="1000", GOODMOB_FUZZ_SLUG=action.slug, GOODMOB_FUZZ_CODE=action.join_code)
+    web = start_web(env, port, tmp_path / "web.log")
+    try:
+        run = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "st"),
+                "--config-file",
+                str(ROOT / "tests" / "schemathesis.toml"),
+                "run",
+                f"http://127.0.0.1:{port}/api/v1/openapi.json",
+                "--checks",
+                "all",
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--max-examples",
+                os.environ.get("FUZZ_EXAMPLES", "10"),
+                "--seed",
+                os.environ.get("FUZZ_SEED", "20261122"),
+                "--max-time",
+                os.environ.get("FUZZ_MAX_TIME", "45"),
+                "--workers",
+                "2",
+                "--suppress-health-check",
+                "all",
+                "--warnings",
+                "off",
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=int(os.environ.get("FUZZ_MAX_TIME", "45")) + 60,
+        )
+    finally:
+        web.terminate()
+        web.wait(timeout=20)
+    report = run.stdout + run.stderr
+    counts = re.search(r"(\d+) generated", report)
+    print(f"schemathesis: {counts.group(0) if counts else 'no count'}; exit {run.returncode}")
+    assert run.returncode == 0, report[-6000:]
+    assert counts and int(counts.group(1)) > 100, report[-3000:]
+    assert "Traceback" not in (tmp_path / "web.log").read_text()
