@@ -38,13 +38,21 @@ class Pool:
         if self.idle.empty() and self.opened < self.size:
             self.opened += 1
             port = self.ports[self.opened % len(self.ports)]
-            reader, writer = await asyncio.open_connection(self.host, port)
+            try:
+                reader, writer = await asyncio.open_connection(self.host, port)
+            except OSError:
+                self.opened -= 1  # the server is down (a chaos run): this request fails alone
+                raise
             return Connection(reader, writer)
         return await self.idle.get()
 
 
 async def request(pool: Pool, payload: bytes, result: Result) -> None:
-    connection = await pool.take()
+    try:
+        connection = await pool.take()
+    except OSError as exc:
+        result.status, result.body, result.latency = -1, repr(exc).encode(), time.monotonic() - result.sent_at
+        return
     try:
         connection.writer.write(payload)
         head = await connection.reader.readuntil(b"\r\n\r\n")

@@ -71,12 +71,21 @@ class Stack:
     def start_web(self, count: int = 1) -> None:
         for _ in range(count):
             port = free_port()
-            proc = spawn(
-                [PYTHON, "-m", "uvicorn", "goodmob.asgi:application", "--port", str(port), *WEB_ARGS], self.env
-            )
-            wait_port(port, proc=proc)
-            self.webs.append(proc)
+            self.webs.append(self._spawn_web(port))
             self.ports.append(port)
+
+    def _spawn_web(self, port: int) -> subprocess.Popen:
+        proc = spawn([PYTHON, "-m", "uvicorn", "goodmob.asgi:application", "--port", str(port), *WEB_ARGS], self.env)
+        wait_port(port, proc=proc)
+        return proc
+
+    def kill_web(self, index: int = 0) -> None:
+        """SIGKILL, as a crash or an OOM kill would: no graceful close for anyone."""
+        self.webs[index].kill()
+        self.webs[index].wait()
+
+    def restart_web(self, index: int = 0) -> None:
+        self.webs[index] = self._spawn_web(self.ports[index])
 
     def start_workers(self, count: int = 1, concurrency: int = 2) -> None:
         for n in range(count):

