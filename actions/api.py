@@ -31,14 +31,14 @@ JSON_TYPES = ("application/json", "application/problem+json")
 
 class StrictJsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        # JSON only: a form or text/plain body is what a foreign page can send without
-        # asking (no CORS preflight), so refusing it closes cross-site writes for good.
-        if request.body.strip() and request.content_type not in JSON_TYPES:
-            raise ServiceError("unsupported_media_type", "Send the body as application/json.", status=415)
         try:
             body = request.body
         except RequestDataTooBig:
             raise ServiceError("too_large", "The request body is too large.", status=413) from None
+        # JSON only: a form or text/plain body is what a foreign page can send without
+        # asking (no CORS preflight), so refusing it closes cross-site writes for good.
+        if body.strip() and request.content_type not in JSON_TYPES:
+            raise ServiceError("unsupported_media_type", "Send the body as application/json.", status=415)
         return inputs.loads_body(body)
 
 

@@ -13,8 +13,10 @@ client knows not to retry at once. Crowds behind one carrier address share the c
 WS_MAX_PER_ADDRESS sets it.
 
 After a crowd leaves, the freed memory mostly stays with the process (glibc keeps it;
-742 MB were still held after 20,000 sockets closed): when the number of open sockets
-falls below half of its last peak, the heap is trimmed once, off the event loop.
+742 MB were still held after 20,000 sockets closed): once the number of open sockets
+has fallen below half of its last peak, the heap is trimmed, off the event loop, a
+second after the last close. CPython's own small-object arenas are given back only
+when wholly empty, so much of it stays all the same (bench/socket_memory.py).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class SocketCap:
         self.open: Counter[str] = Counter()
         self.total = 0
         self.peak = 0
+        self._trim: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
         address = (scope.get("client") or ("unknown",))[0]
@@ -100,7 +103,15 @@ class SocketCap:
         await send({"type": "websocket.close", "code": CLOSE_TOO_MANY})
 
     def _maybe_trim(self) -> None:
-        if _malloc_trim is None or self.peak < TRIM_AFTER_PEAK or self.total * 2 > self.peak:
+        if _malloc_trim is None or not settings.GOODMOB["WS_HEAP_TRIM"]:
             return
-        self.peak = self.total
+        if self.peak < TRIM_AFTER_PEAK or self.total * 2 > self.peak:
+            return
+        # A crowd is leaving: trim once, a second after its closes have stopped coming.
+        if self._trim is not None:
+            self._trim.cancel()
+        self._trim = asyncio.get_running_loop().call_later(1.0, self._trim_now)
+
+    def _trim_now(self) -> None:
+        self._trim, self.peak = None, self.total
         asyncio.get_running_loop().run_in_executor(None, _malloc_trim, 0)

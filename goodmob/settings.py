@@ -208,6 +208,8 @@ GOODMOB = {
     "WS_MAX_FRAMES_PER_10S": 50,
     # Open sockets per client address in one web process (actions/sockets.py).
     "WS_MAX_PER_ADDRESS": int(os.environ.get("WS_MAX_PER_ADDRESS", "500")),
+    # Give the heap back to the system once a crowd of sockets has left (glibc keeps it).
+    "WS_HEAP_TRIM": env_bool("WS_HEAP_TRIM", True),
     "PENDING_STALE_SECONDS": int(os.environ.get("PENDING_STALE_SECONDS", "15")),
     "COORDINATE_RETENTION_HOURS": int(os.environ.get("COORDINATE_RETENTION_HOURS", "24")),
 }
