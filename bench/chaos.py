@@ -271,6 +271,7 @@ def main() -> None:
     parser.add_argument("--calm", type=float, default=3, help="seconds of plain load between faults")
     parser.add_argument("--heal-limit", type=float, default=60, help="give up on a probe after this long")
     parser.add_argument("--settle", type=float, default=90, help="seconds to wait for the final state")
+    parser.add_argument("--stale", default="15", help="PENDING_STALE_SECONDS (the sweep's patience; production: 15)")
     args = parser.parse_args()
 
     redis = PrivateRedis()
@@ -279,7 +280,7 @@ def main() -> None:
     pg.start()
     os.environ["BENCH_DATABASE_URL"] = pg.url
     env = bench_env()
-    env.update(REDIS_URL=redis.url, PENDING_STALE_SECONDS="3", RATE_LIMIT_SCALE="100000")
+    env.update(REDIS_URL=redis.url, PENDING_STALE_SECONDS=args.stale, RATE_LIMIT_SCALE="100000")
     stack = start_django()
     try:
         from bench.seed import bulk_participants, seed_action

@@ -21,7 +21,7 @@ from .servers import ROOT
 
 @pytest.mark.skipif(postgres_bin() is None, reason="no PostgreSQL server binaries for a private cluster")
 def test_faults_under_load_lose_nothing_and_heal() -> None:
-    args = ["--rate", "10", "--outage", "2", "--calm", "1.5", "--heal-limit", "40", "--settle", "60"]
+    args = ["--rate", "10", "--outage", "2", "--calm", "1.5", "--heal-limit", "40", "--settle", "60", "--stale", "5"]
     run = subprocess.run(
         [sys.executable, "bench/chaos.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=400
     )
