@@ -81,3 +81,18 @@ def test_public_reads_per_address(settings) -> None:
     assert_429(refused)
     assert refused.json()["error"] == "rate_limited"
     assert_429(client.get(f"/a/{action.slug}"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bearer_fast_path_says_when_to_come_back(settings) -> None:
+    import asyncio
+
+    from .test_hotroutes import SPOT, call, setup
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "checkin": (1, 60)}
+    action, token = asyncio.run(setup())
+    path = f"/api/v1/actions/{action.slug}/checkins"
+    assert asyncio.run(call(path, token, {**SPOT, "idempotency_key": "rate-0001"}))[0] == 202
+    status, body, headers = asyncio.run(call(path, token, {**SPOT, "idempotency_key": "rate-0002"}))
+    assert (status, body["error"]) == (429, "rate_limited")
+    assert 0 < int(headers[b"retry-after"]) <= 60
