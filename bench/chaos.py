@@ -274,15 +274,15 @@ def main() -> None:
     parser.add_argument("--stale", default="15", help="PENDING_STALE_SECONDS (the sweep's patience; production: 15)")
     args = parser.parse_args()
 
-    redis = PrivateRedis()
-    redis.start()
-    pg = PrivatePostgres()
-    pg.start()
-    os.environ["BENCH_DATABASE_URL"] = pg.url
-    env = bench_env()
-    env.update(REDIS_URL=redis.url, PENDING_STALE_SECONDS=args.stale, RATE_LIMIT_SCALE="100000")
-    stack = start_django()
+    redis, pg = PrivateRedis(), PrivatePostgres()
+    stack: Stack | None = None
     try:
+        redis.start()
+        pg.start()
+        os.environ["BENCH_DATABASE_URL"] = pg.url
+        env = bench_env()
+        env.update(REDIS_URL=redis.url, PENDING_STALE_SECONDS=args.stale, RATE_LIMIT_SCALE="100000")
+        stack = start_django()
         from bench.seed import bulk_participants, seed_action
 
         action = seed_action(duration_minutes=60)
@@ -293,7 +293,10 @@ def main() -> None:
         run = Run(args, stack, action.pk, action.slug, people)
         result = {"bench": "chaos", "rate": args.rate, **asyncio.run(run.scenario(redis, pg))}
     finally:
-        stack.close()
+        # Whatever failed: no server of ours outlives the run (one holding our stderr
+        # would keep a pipe like `chaos.py | grep` open for ever).
+        if stack is not None:
+            stack.close()
         redis.stop()
         pg.stop()
     emit(result)

@@ -100,7 +100,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # its own connection for CONN_MAX_AGE: a burst of requests exhausts the server's
     # connections. A shared pool per process caps them and reuses them at once.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # With the pool, Django's health checks become the pool's check on checkout (one
+    # empty query): after a PostgreSQL restart every pooled connection is dead, and each
+    # would otherwise fail one request (a 503) before the pool dropped it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": int(os.environ.get("DB_POOL_SIZE", "24")),
