@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.utils import check_csrf
 
-from . import hotroutes, inputs, ratelimit, selectors, services
+from . import hotroutes, inputs, ratelimit, responses, selectors, services
 from .auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth
 from .errors import Conflict, NotFound, ServiceError, database_unavailable, first_error_sentence
 from .hotpath import hot
@@ -58,15 +58,12 @@ ASYNC_AUTH = [AsyncBearerAuth(), AsyncSessionAuth()]
 
 
 def error(request: HttpRequest, status: int, code: str, detail: str) -> HttpResponse:
-    return api.create_response(request, {"error": code, "detail": detail}, status=status)
+    return responses.problem(ServiceError(code, detail, status=status))
 
 
 @api.exception_handler(ServiceError)
 def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    response = error(request, exc.status, exc.code, exc.detail)
-    for name, value in exc.headers().items():
-        response[name] = value
-    return response
+    return responses.problem(exc)
 
 
 @api.exception_handler(DatabaseError)

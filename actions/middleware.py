@@ -9,12 +9,13 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 
 from . import ratelimit
-from .errors import RateLimited
+from .errors import RateLimited, ServiceError
 from .inputs import UNSTORABLE_DETAIL, storable
+from .responses import problem, too_many
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -33,7 +34,7 @@ def _unstorable(request: HttpRequest) -> bool:
 
 def refusal(request: HttpRequest) -> HttpResponse:
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"error": "invalid_text", "detail": UNSTORABLE_DETAIL}, status=400)
+        return problem(ServiceError("invalid_text", UNSTORABLE_DETAIL, status=400))
     return HttpResponseBadRequest(f"<!doctype html><title>Bad request</title><p>{UNSTORABLE_DETAIL}</p>")
 
 
@@ -79,14 +80,7 @@ class RateLimitReads(Gate):
         try:
             ratelimit.check("read", ratelimit.client_ip(request))
         except RateLimited as exc:
-            if request.path_info.startswith("/api/"):
-                response: HttpResponse = JsonResponse(exc.as_dict(), status=429)
-                for name, value in exc.headers().items():
-                    response[name] = value
-                return response
-            from .views import too_many  # views import forms and services; keep them off import time
-
-            return too_many(request, exc)
+            return problem(exc) if request.path_info.startswith("/api/") else too_many(request, exc)
         return None
 
 
@@ -103,12 +97,11 @@ class ApiMethods(Gate):
     def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if response.status_code == 405 and request.path_info.startswith("/api/"):
             allowed = response.get("Allow", "")
-            refusal = JsonResponse(
-                {"error": "method_not_allowed", "detail": f"This address takes {allowed or 'other methods'}."},
-                status=405,
+            wrong = problem(
+                ServiceError("method_not_allowed", f"This address takes {allowed or 'other methods'}.", status=405)
             )
-            refusal["Allow"] = allowed
-            return refusal
+            wrong["Allow"] = allowed
+            return wrong
         if getattr(request, "api_head", False) and not response.streaming:
             response["Content-Length"] = str(len(response.content))
             response.content = b""

@@ -24,6 +24,7 @@ from . import ratelimit, selectors, services
 from .errors import RateLimited, ServiceError
 from .forms import JoinForm, LaunchForm, SignupForm, UpgradeForm, apply_service_error, default_start
 from .models import Action
+from .responses import too_many
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -46,13 +47,6 @@ def home(request: HttpRequest) -> HttpResponse:
         context["feed"] = cards(selectors.feed_for(user))
         context["mine"] = cards(selectors.actions_by(user, limit=6))
     return render(request, "actions/home.html", context)
-
-
-def too_many(request: HttpRequest, refusal: RateLimited) -> HttpResponse:
-    response = render(request, "429.html", {"detail": refusal.detail}, status=429)
-    for name, value in refusal.headers().items():
-        response[name] = value
-    return response
 
 
 def locked_out(request: HttpRequest, original_response: object = None, credentials: object = None) -> HttpResponse:

@@ -1,13 +1,15 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views import defaults
 
 from actions.api import api
+from actions.errors import ServiceError
+from actions.responses import problem
 
 
-def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
-    return JsonResponse({"error": "not_found", "detail": "No API endpoint lives at that address."}, status=404)
+def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    return problem(ServiceError("not_found", "No API endpoint lives at that address.", status=404))
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -18,7 +20,7 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": "bad_request", "detail": "The request could not be read."}, status=400)
+        return problem(ServiceError("bad_request", "The request could not be read.", status=400))
     return defaults.bad_request(request, exception)
 
 
