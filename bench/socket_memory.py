@@ -47,7 +47,7 @@ def crowd(pid: int, url: str, count: int) -> tuple[int, int, int, int]:
 
 def measure(count: int, trim: bool, allocator: str) -> dict:
     env = bench_env()
-    env.update(WS_MAX_PER_ADDRESS=str(count * 2), WS_HEAP_TRIM="1" if trim else "0")
+    env.update(WS_MAX_PER_ADDRESS=str(count * 2), WS_HEAP_TRIM="1" if trim else "0", LOG_LEVEL="INFO")
     if allocator == "malloc":
         env["PYTHONMALLOC"] = "malloc"
     stack = start_django()
