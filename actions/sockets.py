@@ -13,11 +13,13 @@ client knows not to retry at once. Crowds behind one carrier address share the c
 WS_MAX_PER_ADDRESS sets it.
 
 After a crowd leaves its memory stayed with the process (742 MB were still held after
-20,000 sockets closed), and grew with every crowd: a few reference cycles keep socket
-state alive until a full collection, which the raised gc thresholds make rare. Once
-the number of open sockets has fallen below half of its last peak, a second after the
-last close, one full collection runs (about 200 ms once, at 10,000 sockets) and the
-heap is trimmed off the event loop (bench/socket_memory.py measures it).
+20,000 sockets closed), and grew with every crowd. Once the number of open sockets has
+fallen below half of its last peak, a second after the last close, one full collection
+runs (about 200 ms once, at 10,000 sockets) and the heap is trimmed off the event loop.
+The garbage it finds is small (a few hundred objects, mostly HTTP protocol objects in
+cycles); what returns the memory is likely that a full collection also empties
+CPython's free lists, so that pymalloc can give whole arenas back
+(bench/socket_memory.py measures it).
 """
 
 from __future__ import annotations
@@ -117,9 +119,8 @@ class SocketCap:
 
     def _trim_now(self) -> None:
         self._trim, self.peak = None, self.total
-        # The sockets' objects that sit in reference cycles wait for a full collection,
-        # which the raised gc thresholds (goodmob/asgi.py) make rare: without one, each
-        # crowd left its garbage behind (10,000 sockets: +35 MB a crowd, none returned).
+        # Full collections are rare under the raised gc thresholds (goodmob/asgi.py);
+        # without one here each crowd's memory stayed (10,000 sockets: +35 MB a crowd).
         started = time.perf_counter()
         found = gc.collect()
         log.info("a crowd left: %d objects collected in %.0f ms", found, 1000 * (time.perf_counter() - started))
