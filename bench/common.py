@@ -8,6 +8,7 @@ import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -111,3 +112,46 @@ def table(rows: list[dict[str, object]], columns: list[tuple[str, str]]) -> str:
     lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+class Output:
+    """A process's output, read as it comes (into a log file too): `wait_for` returns
+    the moment a line matches, with no polling, or fails after `timeout` seconds."""
+
+    def __init__(self, proc: subprocess.Popen, log: Path | None = None) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+        self.log = log
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        out = open(self.log, "w") if self.log else None
+        for raw in self.proc.stdout:
+            line = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
+            if out:
+                out.write(line)
+                out.flush()
+            with self.changed:
+                self.lines.append(line)
+                self.changed.notify_all()
+        if out:
+            out.close()
+        with self.changed:
+            self.changed.notify_all()  # the process ended: waiters stop waiting
+
+    def count(self, text: str) -> int:
+        with self.changed:
+            return sum(text in line for line in self.lines)
+
+    def wait_for(self, text: str, *, times: int = 1, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while sum(text in line for line in self.lines) < times:
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self.reader.is_alive()):
+                    tail = "".join(self.lines[-40:])
+                    raise AssertionError(f"no {times} line(s) with {text!r} within {timeout:.0f}s:\n{tail}")
+                self.changed.wait(left)

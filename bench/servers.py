@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.common import free_port, wait_port
+from bench.common import Output, free_port
 from goodmob.devserver import redis_server_args
 
 
@@ -22,8 +22,8 @@ class PrivateRedis:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(redis_server_args(self.port, self.workdir), stdout=subprocess.DEVNULL)
-        wait_port(self.port, proc=self.proc)
+        self.proc = subprocess.Popen(redis_server_args(self.port, self.workdir), stdout=subprocess.PIPE)
+        Output(self.proc).wait_for("Ready to accept connections")
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -5,32 +5,18 @@ to stop and start. The shared Redis and PostgreSQL are never stopped."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from django.db import connection
 
-from bench.common import free_port
+from bench.common import Output, free_port
 from bench.servers import PrivateRedis
 
-__all__ = ["PrivateRedis", "free_port", "wait_until", "start_web", "start_worker", "subprocess_env", "database_url"]
+__all__ = ["Output", "PrivateRedis", "free_port", "start_web", "start_worker", "subprocess_env", "database_url"]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_until(check, *, timeout: float, what: str, every: float = 0.05):  # type: ignore[no-untyped-def]
-    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
 
 
 def database_url() -> str:
@@ -57,39 +43,24 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_worker(env: dict[str, str], log: Path) -> Output:
     """A Celery worker exactly as the Procfile runs it (prefork, two children)."""
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "goodmob", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    args = [sys.executable, "-m", "celery", "-A", "goodmob", "worker", "--loglevel", "INFO", "--concurrency", "2"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return Output(proc, log)
 
 
 def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """A web process exactly as the Procfile's `web` line runs it."""
+    """A web process exactly as the Procfile's `web` line runs it, once it listens."""
     from goodmob.supervise import read_procfile
 
     command = read_procfile(ROOT / "Procfile")["web"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            ["/bin/sh", "-c", f"exec {command}"],
-            cwd=ROOT,
-            env={**env, "PORT": str(port), "HOST": "127.0.0.1", "PATH": f"{Path(sys.executable).parent}:{env['PATH']}"},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-    def answers() -> bool:
-        assert proc.poll() is None, log.read_text()[-3000:]
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
-
-    wait_until(answers, timeout=30, what="the web process")
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", f"exec {command}"],
+        cwd=ROOT,
+        env={**env, "PORT": str(port), "HOST": "127.0.0.1", "PATH": f"{Path(sys.executable).parent}:{env['PATH']}"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    Output(proc, log).wait_for("Uvicorn running on")
     return proc
