@@ -74,6 +74,9 @@ class Hub:
         # its group waits here for the reader to subscribe it once Redis is back (redis-py
         # itself re-subscribes only channels whose SUBSCRIBE had succeeded).
         self.subscribed: set[str] = set()
+        # One SUBSCRIBE at a time: a crowd joining one group at once sent one each, and
+        # redis-py answered the concurrent ones with MaxConnectionsError.
+        self.subscribing = asyncio.Lock()
         # The newest snapshot per group, so a connect storm is served from memory.
         self.snapshots: dict[str, str] = {}
         self.loading: dict[object, asyncio.Future] = {}
@@ -86,13 +89,18 @@ class Hub:
             self.reader = asyncio.get_running_loop().create_task(self._read())
 
     async def _subscribe(self, groups: list[str]) -> bool:
-        try:
-            await self.pubsub.subscribe(*(channel_for(group) for group in groups))
-        except (redis.RedisError, OSError):
-            log.warning("subscribe to %d group(s) failed; the reader retries", len(groups))
-            return False
-        self.subscribed.update(groups)
-        return True
+        async with self.subscribing:
+            # Re-read under the lock: the socket may have left, or another join subscribed.
+            groups = [group for group in groups if group in self.members and group not in self.subscribed]
+            if not groups:
+                return True
+            try:
+                await self.pubsub.subscribe(*(channel_for(group) for group in groups))
+            except (redis.RedisError, OSError):
+                log.warning("subscribe to %d group(s) failed; the reader retries", len(groups))
+                return False
+            self.subscribed.update(groups)
+            return True
 
     async def leave(self, group: str, key: int) -> None:
         members = self.members.get(group)

@@ -48,6 +48,8 @@ def bench_env() -> dict[str, str]:
         "SECURE_COOKIES": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RATE_LIMIT_SCALE": "100000",
+        # Every simulated phone connects from 127.0.0.1: lift the per-address socket cap.
+        "WS_MAX_PER_ADDRESS": "1000000",
         "LOG_LEVEL": "WARNING",
     }
 
