@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz chaos bench bench-quick install clean
+.PHONY: run test lint fuzz chaos bench bench-quick install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -20,6 +20,13 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Style, types and the import contracts (pyproject.toml: the floor plan's arrows).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	GOODMOB_ALLOW_INSECURE_KEY=1 $(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The fuzzers of `make test`, run long: schemathesis on the HTTP API, hypothesis on sockets.
 fuzz: install

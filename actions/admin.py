@@ -1,12 +1,6 @@
 from django.contrib import admin
 
-from .models import Action, CheckIn, Follow, Pledge, Profile
-
-
-@admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["handle", "display_name", "is_guest"]
-    search_fields = ["handle", "display_name"]
+from .models import Action, CheckIn, Pledge
 
 
 @admin.register(Action)
@@ -16,6 +10,5 @@ class ActionAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "join_code"]
 
 
-admin.site.register(Follow)
 admin.site.register(Pledge)
 admin.site.register(CheckIn)

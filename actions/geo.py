@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import h3
 from geopy.distance import geodesic
 
+LAT_MIN, LAT_MAX = -90.0, 90.0
+LON_MIN, LON_MAX = -180.0, 180.0
 # Phones report a 68% confidence radius. We forgive up to this much of it, so a fix
 # drifting across the boundary still counts, but a vague fix cannot stretch the radius.
 ACCURACY_ALLOWANCE_CAP_M = 50.0
@@ -35,15 +37,12 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return _WGS84.measure(a, b) * 1000
 
 
+def in_range(value: float | None, low: float, high: float) -> bool:
+    return value is not None and math.isfinite(value) and low <= value <= high
+
+
 def valid_point(lat: float | None, lon: float | None) -> bool:
-    return (
-        lat is not None
-        and lon is not None
-        and math.isfinite(lat)
-        and math.isfinite(lon)
-        and -90 <= lat <= 90
-        and -180 <= lon <= 180
-    )
+    return in_range(lat, LAT_MIN, LAT_MAX) and in_range(lon, LON_MIN, LON_MAX)
 
 
 def judge_place(
@@ -57,7 +56,14 @@ def judge_place(
     """The place half of verification; `radius_m` None means anywhere."""
     if radius_m is None or target is None:
         return Verdict(True)
-    if not valid_point(lat, lon) or accuracy_m is None or not math.isfinite(accuracy_m) or accuracy_m < 0:
+    if (
+        lat is None
+        or lon is None
+        or not valid_point(lat, lon)
+        or accuracy_m is None
+        or not math.isfinite(accuracy_m)
+        or accuracy_m < 0
+    ):
         return Verdict(False, "no_location")
     if lat == 0 and lon == 0:
         return Verdict(False, "implausible")  # "null island": a failed fix, not a place

@@ -1,16 +1,20 @@
-"""Readers. `snapshot` is the one shape shared by the page, the socket and the API."""
+"""Readers of the domain (queries and the shapes built from them). `snapshot` is the one
+shape shared by the page, the socket and the API; protocol.py holds its schema."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Profile
+from accounts.selectors import handle_of, person
+
 from . import geo
-from .models import Action, Announcement, CheckIn, CheckInStatus, Follow, Phase, Pledge, Profile
+from .models import Action, Announcement, CheckIn, CheckInStatus, Phase, Pledge
 
 RECENT_PLEDGES = 12
 RECENT_DEEDS = 10
@@ -30,16 +34,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def display_name(user: User) -> str:
-    profile = getattr(user, "profile", None)
-    return profile.display_name if profile else user.get_username()
-
-
-def handle_of(user: User) -> str:
-    profile = getattr(user, "profile", None)
-    return profile.handle if profile else user.get_username()
-
-
 def counts(action: Action) -> dict[str, int]:
     # Three index-only counts: cheaper than one aggregate over a join.
     verified = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED)
@@ -49,10 +43,6 @@ def counts(action: Action) -> dict[str, int]:
         "deeds": verified.filter(deed_done_at__isnull=False).count(),
         "goal": action.goal,
     }
-
-
-def person(user: User) -> dict[str, str]:
-    return {"handle": handle_of(user), "name": display_name(user)}
 
 
 def action_fields(action: Action) -> dict[str, Any]:
@@ -100,7 +90,7 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         "server_now": iso(now),
         "counts": counts(action),
         "recent_pledges": [person(p.user) for p in recent_pledges],
-        "recent_deeds": [{**person(c.pledge.user), "at": iso(c.deed_done_at)} for c in recent_deeds],
+        "recent_deeds": [{**person(c.pledge.user), "at": iso(c.deed_done_at)} for c in recent_deeds if c.deed_done_at],
         "cells": public_cells(action),
         "messages": [announcement_message(m) for m in action.announcements.order_by("-created_at")[:RECENT_MESSAGES]],
         "seq": action.seq,
@@ -149,7 +139,7 @@ def checkin_message(action: Action, checkin: CheckIn) -> dict[str, Any]:
     return {"type": "checkin", **checkin_state(action, checkin)}
 
 
-def my_state(action: Action, user: User) -> dict[str, Any]:
+def my_state(action: Action, user: User | AnonymousUser) -> dict[str, Any]:
     """What this person's own screen needs beyond the shared snapshot."""
     pledge = pledge_of(action, user)
     checkin = CheckIn.objects.filter(pledge=pledge).first() if pledge else None
@@ -195,29 +185,6 @@ def top_referrers(action: Action, limit: int = 10) -> list[dict[str, Any]]:
     ]
 
 
-def spreadsheet_safe(text: str) -> str:
-    # A name like "=HYPERLINK(...)" must stay text when the organizer opens the CSV.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-CSV_HEADER = ["display_name", "pledged_at", "checkin_status", "checkin_reason", "deed_done_at"]
-
-
-def csv_rows(action: Action) -> Any:
-    """Results export rows; no coordinates, ever."""
-    yield CSV_HEADER
-    pledges = Pledge.objects.filter(action=action).select_related("user__profile", "checkin").order_by("created_at")
-    for p in pledges.iterator(chunk_size=1000):
-        checkin = getattr(p, "checkin", None)
-        yield [
-            spreadsheet_safe(display_name(p.user)),
-            iso(p.created_at),
-            checkin.status if checkin else "",
-            checkin.reason if checkin else "",
-            iso(checkin.deed_done_at) if checkin and checkin.deed_done_at else "",
-        ]
-
-
 def phase_message(action: Action, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     return {
@@ -232,6 +199,11 @@ def phase_message(action: Action, now: datetime | None = None) -> dict[str, Any]
 
 def launch_message(action: Action) -> dict[str, Any]:
     return {"type": "launch", "action": feed_item(action)}
+
+
+def pledge_message(made: Pledge) -> dict[str, Any]:
+    """To the pledger's followers: who joined which action."""
+    return {"type": "pledge", "slug": made.action.slug, **person(made.user)}
 
 
 def feed_item(action: Action, now: datetime | None = None) -> dict[str, Any]:
@@ -255,10 +227,6 @@ def get_action_by_code(code: str) -> Action | None:
     return Action.objects.select_related("organizer__profile").filter(join_code=code).first()
 
 
-def get_profile(handle: str) -> Profile | None:
-    return Profile.objects.select_related("user").filter(handle=handle.lower()).first()
-
-
 def open_actions(now: datetime | None = None) -> QuerySet[Action]:
     now = now or timezone.now()
     return (
@@ -268,44 +236,13 @@ def open_actions(now: datetime | None = None) -> QuerySet[Action]:
     )
 
 
-def feed_for(user: User, limit: int = 30) -> list[Action]:
-    followed = Follow.objects.filter(follower=user).values("followee_id")
-    return list(open_actions().filter(organizer_id__in=followed)[:limit])
-
-
 def actions_by(user: User, limit: int = 30) -> list[Action]:
     return list(
         Action.objects.filter(organizer=user).select_related("organizer__profile").order_by("-starts_at")[:limit]
     )
 
 
-def follower_ids(user_id: int) -> list[int]:
-    return list(Follow.objects.filter(followee_id=user_id).values_list("follower_id", flat=True))
-
-
-def follower_count(user: User) -> int:
-    return Follow.objects.filter(followee=user).count()
-
-
-def is_following(follower: User, followee: User) -> bool:
-    return follower.is_authenticated and Follow.objects.filter(follower=follower, followee=followee).exists()
-
-
-def followed_pledgers(action: Action, user: User) -> list[dict[str, str]]:
-    if not user.is_authenticated:
-        return []
-    followed = Follow.objects.filter(follower=user).values("followee_id")
-    pledges = Pledge.objects.filter(action=action, user_id__in=followed).select_related("user__profile")
-    return [person(p.user) for p in pledges.order_by("created_at")[:50]]
-
-
-def followed_handles(user: User) -> list[str]:
-    if not user.is_authenticated:
-        return []
-    return list(Profile.objects.filter(user__followers__follower=user).values_list("handle", flat=True))
-
-
-def pledge_of(action: Action, user: User) -> Pledge | None:
+def pledge_of(action: Action, user: User | AnonymousUser) -> Pledge | None:
     if not user.is_authenticated:
         return None
     return Pledge.objects.filter(action=action, user=user).first()
@@ -314,3 +251,10 @@ def pledge_of(action: Action, user: User) -> Pledge | None:
 def actions_due(now: datetime) -> QuerySet[Action]:
     """Actions whose stored status lags the clock."""
     return Action.objects.filter(Q(status=Phase.SCHEDULED, starts_at__lte=now) | Q(status=Phase.LIVE, ends_at__lte=now))
+
+
+def recently_live(now: datetime) -> QuerySet[Action]:
+    """Live now or ended in the last few minutes (late verdicts still move their counts)."""
+    return Action.objects.filter(starts_at__lte=now, ends_at__gte=now - timedelta(minutes=5)).exclude(
+        status=Phase.CANCELLED
+    )

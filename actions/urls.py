@@ -1,17 +1,9 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("signup/", views.signup, name="signup"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/", views.account, name="account"),
     path("launch/", views.launch, name="launch"),
-    path("u/<slug:handle>", views.profile, name="profile"),
-    path("u/<slug:handle>/follow", views.toggle_follow, name="toggle_follow"),
     path("a/<slug:slug>", views.action_page, name="action"),
     path("a/<slug:slug>/join", views.join, name="join"),
     path("a/<slug:slug>/cancel", views.cancel, name="cancel"),

@@ -6,7 +6,7 @@ receive repeated broadcasts. Reported per run: p50, p99 and max time from the
 broadcast call until the last socket has it, messages lost, server CPU per broadcast
 and resident memory per socket. Servers:
 
-  goodmob          Good Mob's own path (actions/fanout.py) under uvicorn
+  goodmob          Good Mob's own path (realtime/hub.py) under uvicorn
   bare             a bare `websockets` server using broadcast() (bench/ref_bare.py)
   channels-pubsub  stock Channels group_send, channels_redis pub/sub layer, defaults
   channels-core    the same with channels_redis's core RedisChannelLayer
@@ -120,9 +120,9 @@ class Trigger:
 
     def fire(self, text: str) -> None:
         if self.kind == "goodmob":
-            from actions import fanout
+            from realtime import publish
 
-            fanout.publish_many([self.group], text)
+            publish.publish([(self.group, text)])
         elif self.kind == "bare":
             self.redis.publish(self.group, text)
         else:
@@ -248,12 +248,13 @@ def main() -> list[dict]:
     env = stack.env
     env["BENCH_GROUP"] = f"{env['REDIS_PREFIX']}:bare"
     env["BENCH_PREFIX"] = f"{env['REDIS_PREFIX']}:stock"
-    from actions import broadcast, selectors
+    from actions import selectors
     from bench.seed import seed_action
+    from realtime import publish
 
     action = seed_action(pledges=40)
     env["BENCH_SLUG"] = action.slug
-    env["BENCH_FAN_GROUP"] = broadcast.action_group(action.pk)
+    env["BENCH_FAN_GROUP"] = publish.action_group(action.pk)
     template = selectors.snapshot(action)
 
     rows = []

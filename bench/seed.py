@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accounts import services as accounts
 from actions import services
 from actions.models import Action
 
@@ -14,7 +15,7 @@ SPOT = {"lat": 52.5163, "lon": 13.3777}
 
 
 def seed_action(pledges: int = 0, duration_minutes: int = 180) -> Action:
-    organizer = services.create_guest("Bench Organizer")
+    organizer = accounts.create_guest("Bench Organizer")
     action = services.launch_action(
         organizer,
         services.LaunchInput(
@@ -29,7 +30,7 @@ def seed_action(pledges: int = 0, duration_minutes: int = 180) -> Action:
         ),
     )
     for n in range(pledges):
-        services.pledge(action, services.create_guest(f"Runner {n}"))
+        services.pledge(action, accounts.create_guest(f"Runner {n}"))
     return action
 
 
@@ -41,7 +42,7 @@ def bulk_participants(count: int) -> list[tuple[int, str]]:
     from django.contrib.auth.models import User
     from django.db import transaction
 
-    from actions.models import ApiToken, Profile
+    from accounts.models import ApiToken, Profile
 
     tag = uuid.uuid4().hex[:6]
     with transaction.atomic():
@@ -57,7 +58,7 @@ def bulk_participants(count: int) -> list[tuple[int, str]]:
         )
         keys = [secrets.token_urlsafe(24) for _ in users]
         ApiToken.objects.bulk_create(
-            [ApiToken(user=u, key_hash=services.hash_token(k)) for u, k in zip(users, keys, strict=True)],
+            [ApiToken(user=u, key_hash=accounts.hash_token(k)) for u, k in zip(users, keys, strict=True)],
             batch_size=2000,
         )
     return [(u.pk, k) for u, k in zip(users, keys, strict=True)]

@@ -1,7 +1,7 @@
 """Memory of a web process before, during and after a crowd of sockets.
 
 The audit saw 742 MB still held after 20,000 sockets had closed: glibc keeps freed
-memory. actions/sockets.py trims the heap once the crowd has left; this shows the
+memory. realtime/admission.py trims the heap once the crowd has left; this shows the
 difference (WS_HEAP_TRIM=0 turns the trim off).
 
     .venv/bin/python bench/socket_memory.py --count 10000

@@ -8,11 +8,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
-from actions.consumers import RawSendMiddleware  # noqa: E402
-from actions.hotroutes import HotRoutes  # noqa: E402
-from actions.routing import websocket_urlpatterns  # noqa: E402
-from actions.sockets import OwnOrigins, SocketCap  # noqa: E402
+from edge.door import HotRoutes  # noqa: E402
 from goodmob.server import ensure_fd_headroom  # noqa: E402
+from realtime.admission import OwnOrigins, SocketCap  # noqa: E402
+from realtime.consumers import RawSendMiddleware  # noqa: E402
+from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 ensure_fd_headroom()
 

@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun
+from django.db import close_old_connections
 
 from goodmob import kombu_fix
 
@@ -21,8 +22,6 @@ app.conf["CELERY_DB_REUSE_MAX"] = 100_000
 
 @task_postrun.connect
 def _release_connection(**kwargs: object) -> None:
-    from django.db import close_old_connections
-
     # Returns a healthy connection to the pool and drops a broken one.
     close_old_connections()
 
@@ -30,9 +29,10 @@ def _release_connection(**kwargs: object) -> None:
 app.conf.beat_schedule = {
     # The safety net under the per-action scheduled flips: a missed or late task
     # never leaves an action in the wrong phase for more than about a second.
-    "sweep-phases": {"task": "actions.tasks.sweep_phases", "schedule": 1.0},
-    # Re-queues check-ins whose verification task was lost and republishes exact
-    # counts of live actions (the channel layer may drop a broadcast).
-    "sweep-checkins": {"task": "actions.tasks.sweep_checkins", "schedule": 5.0},
-    "drop-old-coordinates": {"task": "actions.tasks.drop_old_coordinates", "schedule": 3600.0},
+    "sweep-phases": {"task": "actions.services.phases.sweep_phases", "schedule": 1.0},
+    # Re-queues check-ins whose verification task was lost.
+    "sweep-pending": {"task": "actions.services.verification.sweep_pending", "schedule": 5.0},
+    # Republishes exact counts of live actions (Redis pub/sub may drop a broadcast).
+    "republish-live": {"task": "realtime.snapshots.republish_live", "schedule": 5.0},
+    "drop-old-coordinates": {"task": "actions.services.verification.drop_old_coordinates", "schedule": 3600.0},
 }

@@ -32,7 +32,7 @@ from typing import Any
 import redis
 from kombu.transport import redis as kombu_redis
 
-_original_connparams = kombu_redis.Channel._connparams
+_original_connparams = kombu_redis.Channel._connparams  # type: ignore[attr-defined]
 
 
 def _connparams(self: kombu_redis.Channel, asynchronous: bool = False) -> Any:
@@ -43,4 +43,4 @@ def _connparams(self: kombu_redis.Channel, asynchronous: bool = False) -> Any:
 
 
 def apply() -> None:
-    kombu_redis.Channel._connparams = _connparams  # type: ignore[method-assign]
+    kombu_redis.Channel._connparams = _connparams  # type: ignore[attr-defined]

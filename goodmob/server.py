@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import resource
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -34,7 +35,7 @@ TOO_LARGE = (
 class HttpToolsWithLimits(HttpToolsProtocol):
     """`uvicorn --http goodmob.server:HttpToolsWithLimits`."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_head = True
         self._head_bytes = 0

@@ -40,21 +40,26 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "axes",
+    # Ours, from the bottom up (pyproject.toml's import contract keeps the arrows one way).
+    "accounts",
     "actions",
+    "realtime",
+    "social",
+    "goodmob",  # management commands (demo)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
-    "actions.middleware.RejectUnstorableText",
-    "actions.middleware.ApiMethods",
+    "common.middleware.RejectUnstorableText",
+    "common.middleware.ApiMethods",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "actions.middleware.RateLimitReads",
+    "common.middleware.RateLimitReads",
     # Last, as django-axes asks: turns a locked-out login into our 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -69,7 +74,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "actions.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "goodmob.urls"
@@ -133,7 +138,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "goodmob")
 
-# Our consumers do not use the channel layer (see actions/fanout.py); it stays
+# Our consumers do not use the channel layer (see realtime/hub.py); it stays
 # configured for management commands and extensions that call group_send.
 CHANNEL_LAYERS = {
     "default": {
@@ -209,12 +214,14 @@ GOODMOB = {
     "MAX_FUTURE_DAYS": 30,
     "WS_MAX_FRAME_BYTES": 4096,
     "WS_MAX_FRAMES_PER_10S": 50,
-    # Open sockets per client address in one web process (actions/sockets.py).
+    # Open sockets per client address in one web process (realtime/admission.py).
     "WS_MAX_PER_ADDRESS": int(os.environ.get("WS_MAX_PER_ADDRESS", "500")),
     # Give the heap back to the system once a crowd of sockets has left (glibc keeps it).
     "WS_HEAP_TRIM": env_bool("WS_HEAP_TRIM", True),
     "PENDING_STALE_SECONDS": int(os.environ.get("PENDING_STALE_SECONDS", "15")),
     "COORDINATE_RETENTION_HOURS": int(os.environ.get("COORDINATE_RETENTION_HOURS", "24")),
+    # Validate every websocket frame against its schema before sending (actions/protocol.py).
+    "CHECK_FRAMES": env_bool("CHECK_FRAMES"),
 }
 
 LOGGING = {

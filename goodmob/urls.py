@@ -3,9 +3,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views import defaults
 
-from actions.api import api
-from actions.errors import ServiceError
-from actions.responses import problem
+from common.errors import ServiceError
+from common.responses import problem
+from goodmob.api import api
 
 
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
@@ -31,5 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
+    path("", include("social.urls")),
+    path("", include("accounts.urls")),
     path("", include("actions.urls")),
 ]

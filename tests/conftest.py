@@ -3,20 +3,74 @@ queue, so a `make run` on the same Redis never steals or sees a test's messages.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
+from channels.testing.http import HttpCommunicator
+from channels.testing.websocket import WebsocketCommunicator
 from django.conf import settings
-from django.test import Client
+from django.test import Client, TestCase
 
-from actions import services
+from accounts import services as accounts
+from actions import events
+from goodmob.asgi import application
 
 from . import factories
 
 RUN_ID = uuid.uuid4().hex[:8]
+
+
+# Drivers shared by the test modules: HTTP through Django's client or the ASGI stack,
+# and websockets through the channels communicator.
+
+
+def post(client, path, body=None, headers=None, raw=None):
+    data = raw if raw is not None else json.dumps(body or {})
+    return client.post(path, data=data, content_type="application/json", headers=headers or {})
+
+
+def assert_problem(response, status, code=None):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error", "detail"}
+    assert body["detail"]
+    if code:
+        assert body["error"] == code
+
+
+async def call(path: str, token: str | None, body: bytes | dict | list | None = None, host: bytes = b"127.0.0.1:8000"):
+    raw = body if isinstance(body, bytes) else json.dumps(body if body is not None else {}).encode()
+    headers = [(b"host", host), (b"content-type", b"application/json")]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    response = await HttpCommunicator(application, "POST", path, body=raw, headers=headers).get_response(timeout=10)
+    return response["status"], json.loads(response["body"] or b"null"), dict(response["headers"])
+
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def socket(path: str, *headers: tuple[bytes, bytes]) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, path, headers=[ORIGIN, (b"host", b"127.0.0.1:8000"), *headers])
+
+
+async def connected(path: str, *headers: tuple[bytes, bytes]) -> WebsocketCommunicator:
+    ws = socket(path, *headers)
+    ok, _ = await ws.connect(timeout=5)
+    assert ok
+    return ws
+
+
+async def next_of_type(ws: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict:
+    while True:
+        message = await ws.receive_json_from(timeout=timeout)
+        if message["type"] == kind:
+            return message
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,6 +134,19 @@ def action(organizer):
     return factories.action(organizer)
 
 
+@contextmanager
+def capture_events() -> Iterator[list[events.Event]]:
+    """The domain events the code inside emits, in order, as listeners see them: after
+    the transaction commits (the test's own transaction's callbacks run at the end)."""
+    seen: list[events.Event] = []
+    events.listen(events.Event)(seen.append)
+    try:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            yield seen
+    finally:
+        events.unlisten(events.Event, seen.append)
+
+
 @pytest.fixture
 def api() -> Client:
     return Client(enforce_csrf_checks=True)
@@ -89,7 +156,7 @@ def api() -> Client:
 def bearer(db):
     """A signed-in API caller: (user, headers)."""
     user = factories.member("caller")
-    return user, {"Authorization": f"Bearer {services.issue_token(user)}"}
+    return user, {"Authorization": f"Bearer {accounts.issue_token(user)}"}
 
 
 @pytest.fixture

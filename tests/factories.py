@@ -4,10 +4,12 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from actions import services
+from accounts import services as accounts
+from actions import rules, services
 from actions.models import Action
 
 _names = itertools.count(1)
@@ -15,14 +17,14 @@ _names = itertools.count(1)
 
 def member(name: str | None = None) -> User:
     name = name or f"member{next(_names)}"
-    return services.create_member(name, "a-long-test-password", name.title())
+    return accounts.create_member(name, "a-long-test-password", name.title())
 
 
 def guest(name: str = "Guest") -> User:
-    return services.create_guest(name)
+    return accounts.create_guest(name)
 
 
-def launch_input(**overrides: Any) -> services.LaunchInput:
+def launch_input(**overrides: Any) -> rules.LaunchInput:
     fields: dict[str, Any] = {
         "title": "Litter pick",
         "deed": "Pick up one piece of litter.",
@@ -36,7 +38,7 @@ def launch_input(**overrides: Any) -> services.LaunchInput:
         "capacity": None,
     }
     fields.update(overrides)
-    return services.LaunchInput(**fields)
+    return rules.LaunchInput(**fields)
 
 
 def action(organizer: User | None = None, **overrides: Any) -> Action:
@@ -49,3 +51,32 @@ def move_clock(target: Action, *, starts_in: timedelta, duration: timedelta = ti
     Action.objects.filter(pk=target.pk).update(starts_at=starts_at, ends_at=starts_at + duration)
     target.refresh_from_db()
     return target
+
+
+SPOT = {"lat": 50.0617, "lon": 19.9373, "accuracy_m": 12}
+
+
+def live_action():
+    return move_clock(action(member("olga")), starts_in=timedelta(minutes=-1))
+
+
+async def live_action_and_token() -> tuple[object, str]:
+    action = await sync_to_async(live_action)()
+    token = await sync_to_async(accounts.issue_token)(await sync_to_async(guest)("Fast"))
+    return action, token
+
+
+def action_body(**overrides):
+    body = {
+        "title": "Plant a bulb",
+        "deed": "Plant one tulip bulb in the verge.",
+        "place_name": "Park",
+        "lat": 51.5,
+        "lon": -0.12,
+        "radius_m": 200,
+        "starts_at": (timezone.now() + timedelta(minutes=5)).isoformat(),
+        "duration_minutes": 10,
+        "goal": 20,
+    }
+    body.update(overrides)
+    return body

@@ -7,42 +7,17 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from accounts import services as accounts
+from accounts.models import Profile
 from actions import services
-from actions.models import Action, Follow, Pledge, Profile
+from actions.models import Action, Pledge
+from social.models import Follow
 
 from . import factories
+from .conftest import assert_problem, post
+from .factories import action_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def post(client, path, body=None, headers=None, raw=None):
-    data = raw if raw is not None else json.dumps(body or {})
-    return client.post(path, data=data, content_type="application/json", headers=headers or {})
-
-
-def assert_problem(response, status, code=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error", "detail"}
-    assert body["detail"]
-    if code:
-        assert body["error"] == code
-
-
-def action_body(**overrides):
-    body = {
-        "title": "Plant a bulb",
-        "deed": "Plant one tulip bulb in the verge.",
-        "place_name": "Park",
-        "lat": 51.5,
-        "lon": -0.12,
-        "radius_m": 200,
-        "starts_at": (timezone.now() + timedelta(minutes=5)).isoformat(),
-        "duration_minutes": 10,
-        "goal": 20,
-    }
-    body.update(overrides)
-    return body
 
 
 def test_guest_gets_token_and_session(api):
@@ -51,7 +26,7 @@ def test_guest_gets_token_and_session(api):
     body = response.json()
     assert body["name"] == "Rosa" and body["handle"].startswith("rosa-") and len(body["token"]) > 30
     assert "sessionid" in response.cookies
-    assert services.user_for_token(body["token"]).profile.display_name == "Rosa"
+    assert accounts.user_for_token(body["token"]).profile.display_name == "Rosa"
 
 
 def test_create_action_and_read_it(api, bearer):
@@ -102,7 +77,7 @@ def test_pledge_without_body(api, action, bearer):
 def test_full_action_answers_409(api, organizer):
     small = factories.action(organizer, capacity=1)
     services.pledge(small, factories.guest())
-    _, headers = factories.member(), {"Authorization": f"Bearer {services.issue_token(factories.member())}"}
+    _, headers = factories.member(), {"Authorization": f"Bearer {accounts.issue_token(factories.member())}"}
     assert_problem(post(api, f"/api/v1/actions/{small.slug}/pledges", {}, headers), 409, "full")
 
 
@@ -140,7 +115,7 @@ def test_follow_and_unfollow(api, bearer, organizer):
 def test_cancel_by_api(api, action, bearer):
     _, headers = bearer
     assert_problem(post(api, f"/api/v1/actions/{action.slug}/cancel", {}, headers), 403, "forbidden")
-    owner = {"Authorization": f"Bearer {services.issue_token(action.organizer)}"}
+    owner = {"Authorization": f"Bearer {accounts.issue_token(action.organizer)}"}
     response = post(api, f"/api/v1/actions/{action.slug}/cancel", {}, owner)
     assert response.status_code == 200 and response.json()["phase"] == "cancelled"
 

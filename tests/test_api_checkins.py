@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from accounts import services as accounts
 from actions import services
 from actions.models import Announcement, CheckIn, Pledge
 
 from . import factories
-from .test_api import assert_problem, post
+from .conftest import assert_problem, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SPOT = {"lat": 50.0617, "lon": 19.9373, "accuracy_m": 15}
@@ -22,7 +23,7 @@ def live(organizer):
 @pytest.fixture
 def caller(db):
     user = factories.guest("Caller")
-    return user, {"Authorization": f"Bearer {services.issue_token(user)}"}
+    return user, {"Authorization": f"Bearer {accounts.issue_token(user)}"}
 
 
 def test_check_in_answers_202_then_same_key_same_check_in(api, live, caller):
@@ -107,7 +108,7 @@ def test_organizer_console_endpoints_refuse_others(api, live, caller):
 
 
 def test_organizer_messages_and_ends(api, live):
-    owner = {"Authorization": f"Bearer {services.issue_token(live.organizer)}"}
+    owner = {"Authorization": f"Bearer {accounts.issue_token(live.organizer)}"}
     sent = post(api, f"/api/v1/actions/{live.slug}/messages", {"text": "Meet at the fountain"}, owner)
     assert sent.status_code == 201 and sent.json()["text"] == "Meet at the fountain"
     assert_problem(post(api, f"/api/v1/actions/{live.slug}/messages", {"text": "x" * 300}, owner), 422)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from actions import services
-from actions.errors import Conflict
-from actions.models import Profile
+from accounts import services as accounts
+from accounts.models import Profile
+from common.errors import Conflict
 
 from . import factories
-from .test_api import assert_problem
+from .conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_a_guest_cannot_take_someone_elses_handle_as_username() -> None:
     guest.refresh_from_db()
     assert guest.username.startswith("guest-")
     with pytest.raises(Conflict):
-        services.upgrade_guest(guest, username=handle, password="a-long-test-password")
+        accounts.upgrade_guest(guest, username=handle, password="a-long-test-password")
 
 
 def test_signup_cannot_take_a_guests_handle() -> None:

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts import services as accounts
 from actions import services, tasks
 from actions.models import Action, CheckIn, CheckInStatus, Phase, Pledge
+from social import services as social
 
 from . import factories
-from .test_consumers import connected, next_of_type
+from .conftest import connected, next_of_type
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -48,8 +50,8 @@ async def test_scheduled_flip_fires_on_its_own(celery_worker):
 async def test_launch_reaches_followers_through_the_worker(celery_worker):
     organizer = await sync_to_async(factories.member)("star")
     fan = await sync_to_async(factories.member)("fan")
-    await sync_to_async(services.follow)(fan, organizer)
-    token = await sync_to_async(services.issue_token)(fan)
+    await sync_to_async(social.follow)(fan, organizer)
+    token = await sync_to_async(accounts.issue_token)(fan)
     ws = await connected("/ws/me/", (b"authorization", f"Bearer {token}".encode()))
     await ws.receive_json_from(timeout=5)
 
@@ -119,7 +121,7 @@ async def test_sweep_recovers_a_check_in_whose_task_was_lost(celery_worker, sett
     ws = await connected(f"/ws/actions/{action.slug}/")
     assert (await ws.receive_json_from(timeout=5))["counts"]["checked_in"] == 0
 
-    tasks.sweep_checkins.delay()
+    tasks.sweep_pending.delay()
     snapshot = await next_of_type(ws, "snapshot", timeout=20)
     while snapshot["counts"]["checked_in"] < 1:
         snapshot = await next_of_type(ws, "snapshot", timeout=20)
@@ -130,7 +132,7 @@ async def test_sweep_recovers_a_check_in_whose_task_was_lost(celery_worker, sett
 async def test_verdict_reaches_the_participant(celery_worker):
     action = await sync_to_async(_live_action)()
     user = await sync_to_async(factories.guest)("Vera")
-    token = await sync_to_async(services.issue_token)(user)
+    token = await sync_to_async(accounts.issue_token)(user)
     me = await connected("/ws/me/", (b"authorization", f"Bearer {token}".encode()))
     await me.receive_json_from(timeout=5)
     far = services.CheckInInput(idempotency_key="far-0000001", lat=50.2, lon=19.9373, accuracy_m=10.0)

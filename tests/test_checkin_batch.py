@@ -12,13 +12,14 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts import services as accounts
 from actions import services
-from actions.errors import Conflict, Invalid
-from actions.hotpath import GroupCommit
 from actions.models import CheckIn, CheckInStatus, Pledge
+from common.errors import Conflict, Invalid
+from common.pool import GroupCommit
 
 from . import factories
-from .test_hotroutes import call
+from .conftest import call
 
 SPOT = (50.0617, 19.9373)
 on_postgresql = pytest.mark.skipif(
@@ -130,7 +131,7 @@ async def test_concurrent_check_ins_at_the_door_each_get_their_own_answer():
         lambda: factories.move_clock(factories.action(factories.member("olga")), starts_in=timedelta(minutes=-1))
     )()
     tokens = [
-        await sync_to_async(services.issue_token)(await sync_to_async(factories.guest)(f"P{n}")) for n in range(12)
+        await sync_to_async(accounts.issue_token)(await sync_to_async(factories.guest)(f"P{n}")) for n in range(12)
     ]
     tokens.append("not-a-token-at-all")
     body = {"lat": SPOT[0], "lon": SPOT[1], "accuracy_m": 10}

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from actions import geo, selectors, services
-from actions.errors import Conflict, Forbidden, Invalid
+from actions import exports, geo, selectors, services
 from actions.models import Announcement, CheckIn, CheckInStatus, Pledge
+from common.errors import Conflict, Forbidden, Invalid
+from realtime import snapshots
 
 from . import factories
 
@@ -191,8 +192,8 @@ def test_sweep_requeues_stale_pending(live, settings):
     settings.GOODMOB = {**settings.GOODMOB, "PENDING_STALE_SECONDS": 0}
     made, _ = services.check_in(live, factories.guest(), attempt())
     CheckIn.objects.filter(pk=made.pk).update(received_at=timezone.now() - timedelta(seconds=30))
-    result = services.sweep_checkins()
-    assert result["requeued"] == 1 and result["republished"] == 1
+    assert services.sweep_pending() == 1  # re-queued
+    assert snapshots.republish_live() == 1  # the live action's counts republished
 
 
 def test_retention_drops_coordinates_keeps_verdict(live, settings):
@@ -242,8 +243,8 @@ def test_referrers_rank_by_verified_deeds(live):
 
 def test_csv_has_no_coordinates_and_is_spreadsheet_safe(live):
     checked(live, factories.guest("=cmd()"))
-    rows = list(selectors.csv_rows(live))
-    assert rows[0] == selectors.CSV_HEADER
+    rows = list(exports.csv_rows(live))
+    assert rows[0] == exports.CSV_HEADER
     assert rows[1][0] == "'=cmd()" and rows[1][2] == "verified"
     text = io.StringIO()
     csv.writer(text).writerows(rows)

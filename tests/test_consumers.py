@@ -8,31 +8,17 @@ from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 from django.test import Client
 
+from accounts import services as accounts
 from actions import services
 from goodmob.asgi import application
+from realtime import snapshots
+from social import notify
+from social import services as social
 
 from . import factories
+from .conftest import connected, next_of_type
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
-
-
-def socket(path: str, *headers: tuple[bytes, bytes]) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, path, headers=[ORIGIN, (b"host", b"127.0.0.1:8000"), *headers])
-
-
-async def connected(path: str, *headers: tuple[bytes, bytes]) -> WebsocketCommunicator:
-    ws = socket(path, *headers)
-    ok, _ = await ws.connect(timeout=5)
-    assert ok
-    return ws
-
-
-async def next_of_type(ws: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict:
-    while True:
-        message = await ws.receive_json_from(timeout=timeout)
-        if message["type"] == kind:
-            return message
 
 
 @pytest.fixture
@@ -116,7 +102,7 @@ async def test_snapshot_broadcast_reaches_listeners(action):
     for ws in listeners:
         await ws.receive_json_from(timeout=5)
     await sync_to_async(services.pledge)(action, await sync_to_async(factories.guest)("Pia"))
-    seq = await sync_to_async(services.publish_snapshot)(action.pk)
+    seq = await sync_to_async(snapshots.publish_snapshot)(action.pk)
     for ws in listeners:
         snap = await next_of_type(ws, "snapshot")
         assert snap["seq"] == seq and snap["counts"]["pledged"] == 1
@@ -144,18 +130,18 @@ async def test_me_socket_needs_a_user(transactional_db):
 async def test_me_socket_by_bearer_gets_launches_and_friend_pledges(transactional_db):
     organizer = await sync_to_async(factories.member)("star")
     fan = await sync_to_async(factories.member)("fan")
-    await sync_to_async(services.follow)(fan, organizer)
-    token = await sync_to_async(services.issue_token)(fan)
+    await sync_to_async(social.follow)(fan, organizer)
+    token = await sync_to_async(accounts.issue_token)(fan)
     ws = await connected("/ws/me/", (b"authorization", f"Bearer {token}".encode()))
     assert (await ws.receive_json_from(timeout=5))["type"] == "hello"
 
     made = await sync_to_async(factories.action)(organizer, title="Fan meet clean-up")
-    await sync_to_async(services.announce_launch)(made.pk)
+    await sync_to_async(notify.announce_launch)(made.pk)
     launch = await next_of_type(ws, "launch")
     assert launch["action"]["slug"] == made.slug and launch["action"]["organizer"]["name"] == "Star"
 
     pledge, _ = await sync_to_async(services.pledge)(made, organizer)
-    await sync_to_async(services.announce_pledge)(pledge.pk)
+    await sync_to_async(notify.announce_pledge)(pledge.pk)
     friend = await next_of_type(ws, "pledge")
     assert friend == {"type": "pledge", "slug": made.slug, "handle": "star", "name": "Star"}
     await ws.disconnect()

@@ -14,12 +14,13 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
 
-from actions import redis as goodmob_redis
 from actions import services
+from common import redis as goodmob_redis
+from realtime import snapshots
 
 from . import factories
+from .conftest import connected
 from .servers import PrivateRedis
-from .test_consumers import connected
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,7 @@ async def snapshot_reaches(ws: WebsocketCommunicator, action_id: int, *, within:
     """Publish fresh snapshots until one arrives: the hub subscribes in the background."""
     deadline = asyncio.get_running_loop().time() + within
     while asyncio.get_running_loop().time() < deadline:
-        seq = await sync_to_async(services.publish_snapshot)(action_id)
+        seq = await sync_to_async(snapshots.publish_snapshot)(action_id)
         # receive_nothing waits without cancelling the socket (a receive timeout would).
         while not await ws.receive_nothing(timeout=0.25):
             frame = await ws.receive_json_from(timeout=5)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from actions import services
+from accounts import services as accounts
 
 from . import factories
 from .servers import ROOT, free_port, start_web, subprocess_env
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_api_survives_schemathesis_with_every_check(tmp_path: Path) -> None:
     fuzzer = factories.member("fuzzer")
     action = factories.move_clock(factories.action(fuzzer), starts_in=timedelta(minutes=-1))
-    token = services.issue_token(fuzzer)
+    token = accounts.issue_token(fuzzer)
     port = free_port()
     env = subprocess_env(RATE_LIMIT_SCALE="1000", GOODMOB_FUZZ_SLUG=action.slug, GOODMOB_FUZZ_CODE=action.join_code)
     web = start_web(env, port, tmp_path / "web.log")

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from . import factories
-from .test_consumers import connected
+from .conftest import connected
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

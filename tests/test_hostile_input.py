@@ -13,14 +13,15 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 from django.utils import timezone
 
-from actions import hotroutes, services
-from actions.errors import ServiceError
-from actions.models import Action, Announcement, CheckIn, Profile
+from accounts.models import Profile
+from actions import doors, schemas, services
+from actions.models import Action, Announcement, CheckIn
 from actions.services import CheckInInput
+from common.errors import ServiceError
 
 from . import factories
-from .test_api import action_body, assert_problem, post
-from .test_hotroutes import SPOT, call, setup
+from .conftest import assert_problem, call, post
+from .factories import SPOT, action_body, live_action_and_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,9 +63,9 @@ def test_a_poisoned_call_in_a_group_commit_batch_fails_alone() -> None:
     calls = []
     for n in range(8):
         key = NUL + "-12345" if n == 3 else f"batch-key-{n}"
-        payload = hotroutes.CheckInIn(idempotency_key=key, **SPOT)
-        calls.append(hotroutes.CheckInCall(action.slug, payload, user=factories.guest(f"B{n}")))
-    answers = hotroutes.check_in_batch(calls)
+        payload = schemas.CheckInIn(idempotency_key=key, **SPOT)
+        calls.append(doors.CheckInCall(action.slug, payload, user=factories.guest(f"B{n}")))
+    answers = doors.check_in_batch(calls)
     assert [a.status if isinstance(a, ServiceError) else a[0] for a in answers] == [202] * 3 + [422] + [202] * 4
     assert CheckIn.objects.count() == 7
 
@@ -109,7 +110,7 @@ def test_nul_in_page_forms_is_refused(organizer) -> None:
 @pytest.mark.parametrize("raw", [DEEP, DEEP_OBJECT])
 @pytest.mark.parametrize("what", ["checkins", "pledges"])
 def test_deep_json_is_a_400_at_both_doors(api: Client, raw: bytes, what: str) -> None:
-    action, token = asyncio.run(setup())
+    action, token = asyncio.run(live_action_and_token())
     status, body, _ = asyncio.run(call(f"/api/v1/actions/{action.slug}/{what}", token, raw))
     assert (status, body["error"]) == (400, "invalid_json")
     user = factories.member("browser")
@@ -162,7 +163,7 @@ def test_null_and_empty_bodies_are_read_as_no_body(api: Client, bearer) -> None:
 
 @pytest.mark.asyncio
 async def test_a_deeply_nested_frame_gets_an_error_and_the_socket_stays(transactional_db) -> None:
-    from .test_consumers import connected
+    from .conftest import connected
 
     action = await sync_to_async(live_action)()
     ws = await connected(f"/ws/actions/{action.slug}/")

@@ -3,44 +3,21 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing.http import HttpCommunicator
 from django.test import Client
 
-from actions import services
 from actions.models import CheckIn, Pledge
-from goodmob.asgi import application
 
-from . import factories
+from .conftest import call
+from .factories import SPOT, live_action_and_token
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-SPOT = {"lat": 50.0617, "lon": 19.9373, "accuracy_m": 12}
-
-
-def live_action():
-    return factories.move_clock(factories.action(factories.member("olga")), starts_in=timedelta(minutes=-1))
-
-
-async def setup() -> tuple[object, str]:
-    action = await sync_to_async(live_action)()
-    token = await sync_to_async(services.issue_token)(await sync_to_async(factories.guest)("Fast"))
-    return action, token
-
-
-async def call(path: str, token: str | None, body: bytes | dict | list | None = None, host: bytes = b"127.0.0.1:8000"):
-    raw = body if isinstance(body, bytes) else json.dumps(body if body is not None else {}).encode()
-    headers = [(b"host", host), (b"content-type", b"application/json")]
-    if token:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    response = await HttpCommunicator(application, "POST", path, body=raw, headers=headers).get_response(timeout=10)
-    return response["status"], json.loads(response["body"] or b"null"), dict(response["headers"])
 
 
 async def test_check_in_then_the_same_key_through_django_gives_the_same_answer():
-    action, token = await setup()
+    action, token = await live_action_and_token()
     body = {**SPOT, "idempotency_key": "fast-000001"}
     status, fast, headers = await call(f"/api/v1/actions/{action.slug}/checkins", token, body)
     assert status == 202 and fast["status"] == "pending"
@@ -60,7 +37,7 @@ async def test_check_in_then_the_same_key_through_django_gives_the_same_answer()
 
 
 async def test_pledge_and_deed():
-    action, token = await setup()
+    action, token = await live_action_and_token()
     first = await call(f"/api/v1/actions/{action.slug}/pledges", token, {"ref": "olga"})
     again = await call(f"/api/v1/actions/{action.slug}/pledges", token, b"")
     assert (first[0], again[0]) == (201, 200)
@@ -83,14 +60,14 @@ async def test_pledge_and_deed():
     ],
 )
 async def test_bad_input_gets_a_clear_answer(body, status, code):
-    action, token = await setup()
+    action, token = await live_action_and_token()
     got_status, got, _ = await call(f"/api/v1/actions/{action.slug}/checkins", token, body)
     assert (got_status, got["error"]) == (status, code) and got["detail"]
     assert await sync_to_async(CheckIn.objects.count)() == 0
 
 
 async def test_auth_host_and_unknown_action():
-    action, token = await setup()
+    action, token = await live_action_and_token()
     assert (await call(f"/api/v1/actions/{action.slug}/checkins", "wrong-token", SPOT))[0] == 401
     status, body, _ = await call("/api/v1/actions/no-such/checkins", token, {**SPOT, "idempotency_key": "k-00000001"})
     assert (status, body["error"]) == (404, "not_found")

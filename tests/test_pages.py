@@ -9,8 +9,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from accounts import services as accounts
 from actions import services
-from actions.models import Action, Follow, Pledge
+from actions.models import Action, Pledge
+from social import services as social
+from social.models import Follow
 
 from . import factories
 
@@ -26,7 +29,7 @@ def logged_in(user: User) -> Client:
 def test_home_for_visitors_and_members(action):
     assert b"Type it here" in Client().get("/").content
     fan = factories.member("fan")
-    services.follow(fan, action.organizer)
+    social.follow(fan, action.organizer)
     page = logged_in(fan).get("/")
     assert action.title.encode() in page.content
     assert b'id="feed"' in page.content
@@ -208,7 +211,7 @@ def test_account_issues_a_token():
     user = factories.member()
     page = logged_in(user).post("/account/", {"intent": "token"})
     token = page.content.split(b'data-testid="token"><code>')[1].split(b"<")[0].decode()
-    assert services.user_for_token(token) == user
+    assert accounts.user_for_token(token) == user
 
 
 @pytest.mark.parametrize("path", ["/a/nope", "/a/nope/live", "/a/nope/qr.svg", "/u/nobody", "/j/%ff"])

@@ -5,9 +5,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from actions import selectors, services
-from actions.errors import Conflict, Forbidden, Invalid
-from actions.models import Action, Follow, Phase, Pledge
+from accounts import services as accounts
+from actions import rules, selectors, services
+from actions.models import Action, Phase, Pledge
+from common.errors import Conflict, Forbidden, Invalid
+from social import notify
+from social import selectors as social_selectors
+from social import services as social
+from social.models import Follow
 
 from . import factories
 
@@ -15,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_guest_is_a_real_user_without_password():
-    user = services.create_guest("  Ana   María ")
+    user = accounts.create_guest("  Ana   María ")
     assert not user.has_usable_password()
     assert user.profile.is_guest
     assert user.profile.display_name == "Ana María"
@@ -25,42 +30,42 @@ def test_guest_is_a_real_user_without_password():
 @pytest.mark.parametrize("name", ["", "   ", "x" * 61])
 def test_guest_name_is_required_and_bounded(name):
     with pytest.raises(Invalid):
-        services.create_guest(name)
+        accounts.create_guest(name)
 
 
 def test_upgraded_guest_keeps_pledges(action):
-    user = services.create_guest("Kim")
+    user = accounts.create_guest("Kim")
     services.pledge(action, user)
-    services.upgrade_guest(user, username="kim", password="a-long-test-password", email="kim@example.org")
+    accounts.upgrade_guest(user, username="kim", password="a-long-test-password", email="kim@example.org")
     user.refresh_from_db()
     assert user.check_password("a-long-test-password")
     assert not user.profile.is_guest
     assert Pledge.objects.filter(user=user, action=action).exists()
     with pytest.raises(Conflict):
-        services.upgrade_guest(user, username="kim2", password="a-long-test-password")
+        accounts.upgrade_guest(user, username="kim2", password="a-long-test-password")
 
 
 def test_member_handle_must_be_free():
     factories.member("taken")
     with pytest.raises(Conflict):
-        services.create_member("TAKEN", "a-long-test-password")
+        accounts.create_member("TAKEN", "a-long-test-password")
 
 
 def test_follow_is_idempotent_and_not_self():
     a, b = factories.member(), factories.member()
-    assert services.follow(a, b) is True
-    assert services.follow(a, b) is False
+    assert social.follow(a, b) is True
+    assert social.follow(a, b) is False
     assert Follow.objects.filter(follower=a, followee=b).count() == 1
     with pytest.raises(Conflict):
-        services.follow(a, a)
-    assert services.unfollow(a, b) is True
-    assert services.unfollow(a, b) is False
+        social.follow(a, a)
+    assert social.unfollow(a, b) is True
+    assert social.unfollow(a, b) is False
 
 
 def test_launch_gives_code_slug_and_window(organizer):
     made = factories.action(organizer, title="Clean  the   park", duration_minutes=20)
     assert len(made.join_code) == 6
-    assert set(made.join_code) <= set(services.JOIN_CODE_ALPHABET)
+    assert set(made.join_code) <= set(rules.JOIN_CODE_ALPHABET)
     assert not set(made.join_code) & set("01ILO")
     assert made.slug.startswith("clean-the-park-")
     assert made.title == "Clean the park"
@@ -212,17 +217,17 @@ def test_snapshot_shape(action):
 
 def test_feed_shows_followed_open_actions_only():
     reader, star, stranger = factories.member(), factories.member(), factories.member()
-    services.follow(reader, star)
+    social.follow(reader, star)
     shown = factories.action(star)
     factories.action(stranger)
     services.cancel_action(factories.action(star), star)
-    assert [a.pk for a in selectors.feed_for(reader)] == [shown.pk]
+    assert [a.pk for a in social_selectors.feed_for(reader)] == [shown.pk]
 
 
 def test_launch_announcement_reads_followers_in_one_query(organizer, django_assert_num_queries):
     for _ in range(40):
-        services.follow(factories.guest(), organizer)
+        social.follow(factories.guest(), organizer)
     made = factories.action(organizer)
     # One query for the action, one for every follower id: never one per follower.
     with django_assert_num_queries(2):
-        assert services.announce_launch(made.pk) == 40
+        assert notify.announce_launch(made.pk) == 40

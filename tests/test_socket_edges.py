@@ -11,7 +11,7 @@ from django.conf import settings
 from goodmob.asgi import application
 
 from . import factories
-from .test_consumers import connected
+from .conftest import connected
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 HOST = (b"host", b"127.0.0.1:8000")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from actions.models import ApiToken
+from accounts.models import ApiToken
 
 from . import factories
 
@@ -87,10 +87,11 @@ def test_public_reads_per_address(settings) -> None:
 def test_the_bearer_fast_path_says_when_to_come_back(settings) -> None:
     import asyncio
 
-    from .test_hotroutes import SPOT, call, setup
+    from .conftest import call
+    from .factories import SPOT, live_action_and_token
 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "checkin": (1, 60)}
-    action, token = asyncio.run(setup())
+    action, token = asyncio.run(live_action_and_token())
     path = f"/api/v1/actions/{action.slug}/checkins"
     assert asyncio.run(call(path, token, {**SPOT, "idempotency_key": "rate-0001"}))[0] == 202
     status, body, headers = asyncio.run(call(path, token, {**SPOT, "idempotency_key": "rate-0002"}))

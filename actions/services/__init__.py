@@ -1,80 +1,33 @@
-"""The only writers. Views, API, consumers and tasks parse input and call these."""
+"""The domain's only writers. Views, API, consumers and tasks parse input and call these;
+each emits its domain events (events.py) when its transaction commits."""
 
-from .actions import (
-    JOIN_CODE_ALPHABET,
-    LaunchInput,
-    cancel_action,
-    end_action,
-    launch_action,
-    pledge,
-    require_organizer,
-    schedule_phase_flips,
-    sweep_phases,
-    sync_phase,
-    validate_launch,
-)
+from ..rules import CheckInInput, LaunchInput
+from .announcements import announce
 from .checkin_batch import check_in_many
-from .checkins import (
-    CheckInInput,
-    announce,
-    check_in,
-    deliver_announcement,
-    drop_old_coordinates,
-    mark_deed_done,
-    request_verification,
-    sweep_checkins,
-    verify_pending,
-)
-from .people import (
-    create_guest,
-    create_member,
-    ensure_profile,
-    follow,
-    hash_token,
-    issue_token,
-    name_taken,
-    unfollow,
-    upgrade_guest,
-    user_for_token,
-    users_for_token_hashes,
-)
-from .tallies import announce_launch, announce_pledge, publish_snapshot, request_snapshot
+from .checkins import check_in, mark_deed_done
+from .launch import launch_action
+from .organizers import require_organizer
+from .phases import cancel_action, end_action, sweep_phases, sync_phase
+from .pledges import pledge
+from .tallies import next_snapshot
+from .verification import drop_old_coordinates, sweep_pending, verify_pending
 
 __all__ = [
     "CheckInInput",
+    "LaunchInput",
     "announce",
+    "cancel_action",
     "check_in",
     "check_in_many",
-    "deliver_announcement",
     "drop_old_coordinates",
-    "mark_deed_done",
-    "request_verification",
-    "sweep_checkins",
-    "verify_pending",
-    "JOIN_CODE_ALPHABET",
-    "LaunchInput",
-    "announce_launch",
-    "announce_pledge",
-    "cancel_action",
-    "create_guest",
-    "create_member",
     "end_action",
-    "ensure_profile",
-    "follow",
-    "hash_token",
-    "issue_token",
-    "name_taken",
     "launch_action",
+    "mark_deed_done",
+    "next_snapshot",
     "pledge",
-    "publish_snapshot",
-    "request_snapshot",
     "require_organizer",
-    "schedule_phase_flips",
+    "sweep_pending",
     "sweep_phases",
     "sync_phase",
-    "unfollow",
-    "upgrade_guest",
-    "user_for_token",
-    "users_for_token_hashes",
-    "validate_launch",
+    "verify_pending",
 ]

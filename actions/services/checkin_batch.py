@@ -12,16 +12,17 @@ stay in one place.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
-from ..errors import Invalid, ServiceError
-from ..hotpath import in_background
-from ..models import Action, CheckIn, Phase, Pledge
-from .actions import after_pledges
-from .checkins import CheckInInput, check_in, new_checkin, request_verification, validate_checkin
+from common.errors import Invalid, ServiceError
+
+from .. import events, rules
+from ..models import Action, CheckIn, CheckInStatus, Pledge
+from .checkins import check_in, new_checkin
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ WITH wanted (n, user_id, idempotency_key, lat, lon, accuracy_m) AS (
 ), made AS (
     INSERT INTO {CheckIn._meta.db_table}
         (pledge_id, action_id, idempotency_key, lat, lon, accuracy_m, received_at, status, reason, cell)
-    SELECT p.id, %(action)s, w.idempotency_key, w.lat, w.lon, w.accuracy_m, %(now)s, 'pending', '', ''
+    SELECT p.id, %(action)s, w.idempotency_key, w.lat, w.lon, w.accuracy_m, %(now)s, %(pending)s, '', ''
     FROM wanted w JOIN pledged p ON p.user_id = w.user_id
     ON CONFLICT (pledge_id) DO NOTHING
     RETURNING id, pledge_id
@@ -57,13 +58,13 @@ LEFT JOIN made m ON m.pledge_id = p.id
 """
 
 
-def check_in_many(action: Action, entries: list[tuple[User, CheckInInput]]) -> list[CheckIn | ServiceError]:
+def check_in_many(action: Action, entries: list[tuple[User, rules.CheckInInput]]) -> list[CheckIn | ServiceError]:
     """`check_in` for many people at once; one result per entry, in order."""
     results: list[CheckIn | ServiceError | None] = [None] * len(entries)
-    batch: dict[int, tuple[int, CheckInInput]] = {}  # user id -> (entry index, input)
+    batch: dict[int, tuple[int, rules.CheckInInput]] = {}  # user id -> (entry index, input)
     for n, (user, data) in enumerate(entries):
         try:
-            data = validate_checkin(action, data)
+            data = rules.clean_checkin(action, data)
         except ServiceError as exc:
             results[n] = exc
             continue
@@ -90,17 +91,17 @@ def check_in_many(action: Action, entries: list[tuple[User, CheckInInput]]) -> l
 
 def _batchable(action: Action) -> bool:
     # A capped action counts pledges under a row lock; a closed one refuses new pledges.
-    open_phase = action.phase_at(timezone.now()) not in (Phase.ENDED, Phase.CANCELLED)
-    return connection.vendor == "postgresql" and action.capacity is None and open_phase
+    return connection.vendor == "postgresql" and action.capacity is None and not rules.is_closed(action, timezone.now())
 
 
-def _insert_batch(action: Action, items: list[tuple[int, tuple[int, CheckInInput]]]) -> dict[int, CheckIn]:
+def _insert_batch(action: Action, items: list[tuple[int, tuple[int, rules.CheckInInput]]]) -> dict[int, CheckIn]:
     """items: (user id, (entry index, input)). Returns the new check-ins by entry index."""
     now = timezone.now()
     inputs = {n: data for _, (n, data) in items}
-    params = {
+    params: dict[str, Any] = {
         "action": action.pk,
         "now": now,
+        "pending": CheckInStatus.PENDING.value,
         "n": [n for _, (n, _) in items],
         "users": [user_id for user_id, _ in items],
         "keys": [data.idempotency_key for _, (_, data) in items],
@@ -122,9 +123,9 @@ def _insert_batch(action: Action, items: list[tuple[int, tuple[int, CheckInInput
             made[n] = new_checkin(pledge_id, action.pk, inputs[n], now)
             made[n].pk = checkin_id
         if made:
-            transaction.on_commit(in_background(lambda: request_verification(action.pk)), robust=True)
+            events.emit(events.CheckInsReceived(action.pk, tuple(c.pk for c in made.values())))
         if fresh_pledgers:
-            transaction.on_commit(in_background(lambda: after_pledges(action.pk, fresh_pledgers)), robust=True)
+            events.emit(events.Pledged(action.pk, tuple(fresh_pledgers)))
     for checkin in made.values():
         checkin._state.adding = False
         checkin._state.db = connection.alias

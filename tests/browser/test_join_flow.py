@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from actions import services
+from social import services as social
 
 from .. import factories
 from .conftest import off_loop
@@ -37,7 +38,7 @@ def test_join_by_code_and_others_see_the_count_rise(live_url, phone, second_phon
 def test_follower_sees_a_launch_appear_and_a_cancel_lands(live_url, phone, second_phone):
     organizer = factories.member("star")
     fan = factories.member("fan")
-    services.follow(fan, organizer)
+    social.follow(fan, organizer)
 
     home = phone.new_page()
     home.goto(f"{live_url}/login/")

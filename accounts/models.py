@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    handle = models.SlugField(max_length=40, unique=True)
+    display_name = models.CharField(max_length=60)
+    is_guest = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "actions_profile"  # made by the `actions` app before the split
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", args=[self.handle])
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "actions_apitoken"

@@ -1,0 +1,117 @@
+"""People: guests, members, profiles and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from common.codes import random_string
+from common.errors import Conflict, Invalid
+
+from .models import ApiToken, Profile
+
+HANDLE_SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+NAME_MAX = 60
+
+
+def clean_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid("invalid", "Enter a display name.", field="name")
+    if len(name) > NAME_MAX:
+        raise Invalid("invalid", f"A display name has at most {NAME_MAX} characters.", field="name")
+    return name
+
+
+def _create_profile(user: User, handle_base: str, display_name: str, *, is_guest: bool, exact: bool) -> Profile:
+    base = slugify(handle_base)[:24].strip("-") or "friend"
+    for attempt in range(8):
+        handle = base if exact and attempt == 0 else f"{base}-{random_string(HANDLE_SUFFIX_ALPHABET, 4)}"
+        try:
+            with transaction.atomic():
+                return Profile.objects.create(user=user, handle=handle, display_name=display_name, is_guest=is_guest)
+        except IntegrityError:
+            if exact:
+                raise Conflict("handle_taken", "That name is taken; pick another.", field="username") from None
+    raise Conflict("handle_taken", "Could not find a free handle; try another name.")
+
+
+def create_guest(name: str) -> User:
+    """A real user with no password, kept by the session cookie."""
+    display_name = clean_name(name)
+    with transaction.atomic():
+        user = User(username=f"guest-{secrets.token_hex(8)}")
+        user.set_unusable_password()
+        user.save()
+        _create_profile(user, display_name, display_name, is_guest=True, exact=False)
+    return user
+
+
+def name_taken(name: str, *, besides: User | None = None) -> bool:
+    """A username or a handle, of anyone but `besides`, in any case."""
+    profiles = Profile.objects.filter(handle__iexact=name)
+    users = User.objects.filter(username__iexact=name)
+    if besides is not None:
+        profiles, users = profiles.exclude(user=besides), users.exclude(pk=besides.pk)
+    return profiles.exists() or users.exists()
+
+
+def create_member(username: str, password: str, display_name: str | None = None, email: str = "") -> User:
+    with transaction.atomic():
+        if name_taken(username):
+            raise Conflict("handle_taken", "That name is taken; pick another.", field="username")
+        user = User.objects.create_user(username=username, password=password, email=email)
+        _create_profile(user, username, clean_name(display_name or username), is_guest=False, exact=True)
+    return user
+
+
+def upgrade_guest(user: User, *, username: str, password: str, email: str = "") -> User:
+    """Turn a guest into a member, keeping every pledge and check-in they made."""
+    profile = ensure_profile(user)
+    if not profile.is_guest:
+        raise Conflict("not_guest", "This account already has a password.")
+    # Usernames and handles are one namespace: people log in with the name they see as
+    # a handle, so taking someone else's handle as a username would sign in as "them".
+    if name_taken(username, besides=user):
+        raise Conflict("handle_taken", "That name is taken; pick another.", field="username")
+    with transaction.atomic():
+        user.username = username
+        user.email = email
+        user.set_password(password)
+        user.save()
+        profile.is_guest = False
+        profile.save(update_fields=["is_guest"])
+    return user
+
+
+def ensure_profile(user: User) -> Profile:
+    """Users made outside our services (createsuperuser) get a profile on first use."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return _create_profile(user, user.get_username(), user.get_username(), is_guest=False, exact=False)
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, key_hash=hash_token(key))
+    return key
+
+
+def user_for_token(key: str) -> User | None:
+    hashed = hash_token(key)
+    return users_for_token_hashes([hashed]).get(hashed)
+
+
+def users_for_token_hashes(hashes: list[str]) -> dict[str, User]:
+    """Active users by token hash, in one query however many tokens."""
+    tokens = ApiToken.objects.select_related("user").filter(key_hash__in=hashes, user__is_active=True)
+    return {token.key_hash: token.user for token in tokens}

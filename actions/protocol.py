@@ -1,0 +1,181 @@
+"""The websocket protocol's frames: one schema each, and the one encoder.
+
+Every frame the server sends is built by the selectors or consumers as a dict and
+turned into text by `encode`; with the setting GOODMOB["CHECK_FRAMES"] on (the test
+suite turns it on) `encode` validates the frame against its schema first, so a frame
+that drifts from this module fails the test that sent it. The HTTP API answers with the
+same schemas (a snapshot is a snapshot, whichever door it leaves by). docs/protocol.md
+documents them for people.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from django.conf import settings
+from ninja import Schema
+from pydantic import ConfigDict
+
+PhaseName = Literal["scheduled", "live", "ended", "cancelled"]
+CheckInStatusName = Literal["pending", "verified", "rejected"]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Person(Strict):
+    handle: str
+    name: str
+
+
+class PersonAt(Person):
+    at: str
+
+
+class Counts(Strict):
+    pledged: int
+    checked_in: int
+    deeds: int
+    goal: int
+
+
+class ActionFields(Strict):
+    slug: str
+    join_code: str
+    title: str
+    deed: str
+    place_name: str
+    lat: float | None
+    lon: float | None
+    radius_m: int | None
+    goal: int
+    capacity: int | None
+    status: PhaseName
+    organizer: Person
+    url: str
+    dashboard_url: str
+
+
+class FeedItem(ActionFields):
+    phase: PhaseName
+    starts_at: str
+    ends_at: str
+
+
+class Cell(Strict):
+    cell: str
+    lat: float
+    lon: float
+    boundary: list[list[float]]
+    people: int
+
+
+class Message(Strict):
+    type: Literal["message"]
+    id: int
+    slug: str
+    text: str
+    at: str
+
+
+class Snapshot(Strict):
+    type: Literal["snapshot"]
+    action: ActionFields
+    phase: PhaseName
+    starts_at: str
+    ends_at: str
+    server_now: str
+    counts: Counts
+    recent_pledges: list[Person]
+    recent_deeds: list[PersonAt]
+    cells: list[Cell]
+    messages: list[Message]
+    seq: int
+
+
+class PhaseFrame(Strict):
+    type: Literal["phase"]
+    slug: str
+    phase: PhaseName
+    starts_at: str
+    ends_at: str
+    server_now: str
+
+
+class Launch(Strict):
+    type: Literal["launch"]
+    action: FeedItem
+
+
+class PledgeNotice(Person):
+    type: Literal["pledge"]
+    slug: str
+
+
+class CheckInState(Strict):
+    id: int
+    slug: str
+    status: CheckInStatusName
+    reason: str
+    detail: str
+    distance_m: int | None
+    deed_done: bool
+
+
+class CheckInVerdict(CheckInState):
+    type: Literal["checkin"]
+
+
+class Hello(Strict):
+    type: Literal["hello"]
+    server_now: str
+
+
+class Pong(Strict):
+    type: Literal["pong"]
+    client_time: int | float | str | None
+    server_now: str
+
+
+class Error(Strict):
+    type: Literal["error"]
+    code: str
+    detail: str
+
+
+FRAMES: dict[str, type[Strict]] = {
+    "snapshot": Snapshot,
+    "phase": PhaseFrame,
+    "message": Message,
+    "launch": Launch,
+    "pledge": PledgeNotice,
+    "checkin": CheckInVerdict,
+    "hello": Hello,
+    "pong": Pong,
+    "error": Error,
+}
+
+
+class UnknownFrame(ValueError):
+    pass
+
+
+def check(frame: dict[str, Any]) -> None:
+    """Raise if the frame does not match its type's schema (pydantic's ValidationError)."""
+    schema = FRAMES.get(frame.get("type", ""))
+    if schema is None:
+        raise UnknownFrame(f"no frame type {frame.get('type')!r} in the protocol")
+    schema.model_validate(frame)
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """The frame as the text every socket receives (encoded once per broadcast)."""
+    if settings.GOODMOB["CHECK_FRAMES"]:
+        check(frame)
+    return json.dumps(frame, separators=(",", ":"), default=str)
+
+
+def error(code: str, detail: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "detail": detail}

@@ -1,0 +1,183 @@
+"""The domain's rules, each written once: pure functions of values, no queries.
+
+Forms, API schemas, the hot door and the batch path all take their limits from here;
+services call the check_* functions, which raise a ServiceError that says what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from common.errors import Conflict, Invalid
+from common.inputs import check_text
+
+from .geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, in_range
+from .models import Action, Phase
+
+# Places (coordinate bounds live in geo).
+RADIUS_MIN, RADIUS_MAX = 10, 50_000
+DEFAULT_RADIUS = 150
+ACCURACY_MAX = 1_000_000.0
+
+# Launch fields.
+TITLE_MAX = 120
+DEED_MAX = 280
+PLACE_NAME_MAX = 120
+DURATION_MAX = 180
+GOAL_MAX = 10_000_000
+CAPACITY_MAX = 1_000_000
+# No 0/O, 1/I/L: codes are read aloud on streams and typed on phones.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+
+# Check-ins and messages.
+IDEMPOTENCY_KEY_MIN, IDEMPOTENCY_KEY_MAX = 8, 80
+MESSAGE_MAX = 280
+# A deed can take a few minutes: "Done!" is still taken this long after the end.
+DEED_GRACE = timedelta(minutes=30)
+
+CLOSED = (Phase.ENDED, Phase.CANCELLED)
+
+
+def check_coordinates(lat: float | None, lon: float | None) -> None:
+    """Each coordinate given is a finite number inside its bounds."""
+    if lat is not None and not in_range(lat, LAT_MIN, LAT_MAX):
+        raise Invalid("invalid", "Latitude is between -90 and 90.", field="lat")
+    if lon is not None and not in_range(lon, LON_MIN, LON_MAX):
+        raise Invalid("invalid", "Longitude is between -180 and 180.", field="lon")
+
+
+def is_closed(action: Action, now: datetime) -> bool:
+    """Ended or cancelled: no new pledges, no new check-ins to batch."""
+    return action.phase_at(now) in CLOSED
+
+
+def check_open(action: Action, now: datetime) -> None:
+    """Open for pledges: neither ended nor cancelled."""
+    phase = action.phase_at(now)
+    if phase == Phase.CANCELLED:
+        raise Conflict("cancelled", "This action was cancelled.")
+    if phase == Phase.ENDED:
+        raise Conflict("ended", "This action has ended.")
+
+
+def check_not_cancelled(action: Action, now: datetime) -> None:
+    """Check-ins (judged later against the window) and messages are taken until a cancel."""
+    if action.phase_at(now) == Phase.CANCELLED:
+        raise Conflict("cancelled", "This action was cancelled.")
+
+
+def check_can_finish(action: Action, now: datetime) -> None:
+    """An organizer may end or cancel an action only while it is neither."""
+    phase = action.phase_at(now)
+    if phase in CLOSED:
+        raise Conflict(phase, f"This action has already {'ended' if phase == Phase.ENDED else 'been cancelled'}.")
+
+
+def counts_as_live(action: Action, received_at: datetime) -> bool:
+    """A check-in counts when the server received it inside the window (never the phone's clock)."""
+    return action.status != Phase.CANCELLED and action.starts_at <= received_at < action.ends_at
+
+
+def check_deed_window(action: Action, now: datetime) -> None:
+    if action.status == Phase.CANCELLED or now > action.ends_at + DEED_GRACE:
+        raise Conflict("ended", "This action is over; deeds can no longer be marked.")
+
+
+def check_idempotency_key(key: str) -> None:
+    if not IDEMPOTENCY_KEY_MIN <= len(key) <= IDEMPOTENCY_KEY_MAX:
+        raise Invalid(
+            "invalid",
+            f"Send an idempotency_key of {IDEMPOTENCY_KEY_MIN} to {IDEMPOTENCY_KEY_MAX} characters "
+            "(a fresh one per attempt).",
+            field="idempotency_key",
+        )
+
+
+def clean_message(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise Invalid("invalid", "Write a message.", field="text")
+    if len(text) > MESSAGE_MAX:
+        raise Invalid("invalid", f"A message has at most {MESSAGE_MAX} characters.", field="text")
+    return text
+
+
+@dataclass(frozen=True)
+class LaunchInput:
+    title: str
+    deed: str
+    starts_at: datetime
+    duration_minutes: int
+    goal: int
+    place_name: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: int | None = None
+    capacity: int | None = None
+
+
+def launch_input(values: Mapping[str, Any]) -> LaunchInput:
+    """The launch fields out of a form's or a request's values (anything else is ignored)."""
+    return LaunchInput(**{f.name: values[f.name] for f in fields(LaunchInput) if f.name in values})
+
+
+def clean_launch(data: LaunchInput, now: datetime) -> LaunchInput:
+    title = " ".join(data.title.split())
+    deed = " ".join(data.deed.split())
+    if not title:
+        raise Invalid("invalid", "Give the action a title.", field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid("invalid", f"A title has at most {TITLE_MAX} characters.", field="title")
+    if not deed:
+        raise Invalid("invalid", "Say in one sentence what the deed is.", field="deed")
+    if len(deed) > DEED_MAX:
+        raise Invalid("invalid", f"The deed has at most {DEED_MAX} characters.", field="deed")
+    if len(data.place_name) > PLACE_NAME_MAX:
+        raise Invalid("invalid", f"A place name has at most {PLACE_NAME_MAX} characters.", field="place_name")
+    if not 1 <= data.duration_minutes <= DURATION_MAX:
+        raise Invalid("invalid", f"The duration is 1 to {DURATION_MAX} minutes.", field="duration_minutes")
+    if not 1 <= data.goal <= GOAL_MAX:
+        raise Invalid("invalid", f"The goal is 1 to {GOAL_MAX:,} deeds.", field="goal")
+    if data.capacity is not None and not 1 <= data.capacity <= CAPACITY_MAX:
+        raise Invalid("invalid", f"Capacity is 1 to {CAPACITY_MAX:,} people (or leave it empty).", field="capacity")
+    if data.starts_at.tzinfo is None:
+        raise Invalid("invalid", "Give the start time with a time zone (ISO 8601).", field="starts_at")
+    if data.starts_at < now - timedelta(minutes=1):
+        raise Invalid("invalid", "The start time is in the past.", field="starts_at")
+    max_days = settings.GOODMOB["MAX_FUTURE_DAYS"]
+    if data.starts_at > now + timedelta(days=max_days):
+        raise Invalid("invalid", f"The start is at most {max_days} days ahead.", field="starts_at")
+    if data.radius_m is not None:
+        if data.lat is None or data.lon is None:
+            raise Invalid("invalid", "A place needs a latitude and a longitude.", field="lat")
+        if not RADIUS_MIN <= data.radius_m <= RADIUS_MAX:
+            raise Invalid("invalid", "The radius is 10 m to 50 km (or anywhere).", field="radius_m")
+    check_coordinates(data.lat, data.lon)
+    return replace(data, title=title, deed=deed, place_name=data.place_name.strip())
+
+
+@dataclass(frozen=True)
+class CheckInInput:
+    idempotency_key: str
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+
+
+def clean_checkin(action: Action, data: CheckInInput) -> CheckInInput:
+    key = check_text((data.idempotency_key or "").strip(), "idempotency_key")
+    check_idempotency_key(key)
+    located = any(v is not None for v in (data.lat, data.lon, data.accuracy_m))
+    if located or not action.is_anywhere:
+        if data.lat is None or data.lon is None:
+            raise Invalid("invalid", "Send your location: lat and lon.", field="lat")
+        check_coordinates(data.lat, data.lon)
+        if not in_range(data.accuracy_m, 0, ACCURACY_MAX):
+            raise Invalid("invalid", "Send accuracy_m, the fix's accuracy in metres (0 or more).", field="accuracy_m")
+    return CheckInInput(key, data.lat, data.lon, data.accuracy_m)

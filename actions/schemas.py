@@ -1,0 +1,80 @@
+"""The HTTP API's request and answer bodies. Limits come from rules.py; frames that the
+API also answers with (a snapshot, a message, a verdict) come from protocol.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from ninja import Field, Schema
+
+from common.openapi import SOME_TEXT
+
+from . import geo, protocol, rules
+
+# Strict: a JSON number, never a boolean or a numeric string.
+Latitude = Annotated[float, Field(strict=True, ge=geo.LAT_MIN, le=geo.LAT_MAX)]
+Longitude = Annotated[float, Field(strict=True, ge=geo.LON_MIN, le=geo.LON_MAX)]
+
+
+class PledgeIn(Schema):
+    ref: str | None = Field(None, max_length=40, description="The handle of whoever shared the link.")
+
+
+class PledgeOut(Schema):
+    action: str
+    handle: str
+    pledged_at: str
+    share_url: str
+
+
+class CheckInIn(Schema):
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    accuracy_m: float | None = Field(None, strict=True, ge=0, le=rules.ACCURACY_MAX)
+    idempotency_key: str = Field(
+        min_length=rules.IDEMPOTENCY_KEY_MIN,
+        max_length=rules.IDEMPOTENCY_KEY_MAX,
+        description="A fresh one per attempt.",
+    )
+
+
+class ActionIn(Schema):
+    title: str = Field(min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
+    deed: str = Field(min_length=1, max_length=rules.DEED_MAX, pattern=SOME_TEXT)
+    place_name: str = Field("", max_length=rules.PLACE_NAME_MAX)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    radius_m: int | None = Field(None, strict=True, ge=rules.RADIUS_MIN, le=rules.RADIUS_MAX)
+    starts_at: datetime = Field(description="ISO 8601 with a time zone; from now to 30 days ahead.")
+    duration_minutes: int = Field(strict=True, ge=1, le=rules.DURATION_MAX)
+    goal: int = Field(strict=True, ge=1, le=rules.GOAL_MAX)
+    capacity: int | None = Field(None, strict=True, ge=1, le=rules.CAPACITY_MAX)
+
+
+class ActionCreated(Schema):
+    slug: str
+    join_code: str
+    url: str
+    dashboard_url: str
+    qr_url: str
+
+
+class MessageIn(Schema):
+    text: str = Field(min_length=1, max_length=rules.MESSAGE_MAX, pattern=SOME_TEXT)
+
+
+class Funnel(protocol.Counts):
+    pending: int
+    rejected: dict[str, int] = Field(description="Rejected check-ins by reason.")
+
+
+class Referrer(protocol.Person):
+    brought: int
+    deeds: int
+
+
+class Results(protocol.Strict):
+    counts: protocol.Counts
+    cells: list[protocol.Cell]
+    referrers: list[Referrer]

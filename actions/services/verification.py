@@ -1,0 +1,139 @@
+"""Verification: pending check-ins judged in batches by a task, and the sweeps that heal
+what Redis lost (a task, a flag) and drop precise locations when their time is up."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import redis
+from celery import shared_task
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from common import redis as goodmob_redis
+from common.tasks import IDEMPOTENT
+
+from .. import events, geo, rules
+from ..models import Action, CheckIn, CheckInStatus
+
+log = logging.getLogger(__name__)
+
+VERIFY_BATCH = 500
+
+
+@events.listen(events.CheckInsReceived)
+def request_verification(event: events.CheckInsReceived) -> None:
+    """Queue one batch verification per action, however many check-ins arrive meanwhile."""
+    try:
+        if goodmob_redis.client().set(goodmob_redis.key("verify", "pending", event.action_id), 1, nx=True, px=5000):
+            verify_checkins.delay(event.action_id)
+    except (redis.RedisError, BrokerError):
+        log.warning("verification for action %s not queued; the sweep will pick it up", event.action_id)
+
+
+@shared_task(**IDEMPOTENT)
+def verify_checkins(action_id: int) -> int:
+    return verify_pending(action_id)
+
+
+def judge(action: Action, checkin: CheckIn) -> geo.Verdict:
+    if not rules.counts_as_live(action, checkin.received_at):
+        return geo.Verdict(False, "not_live")
+    target = (action.lat, action.lon) if action.lat is not None and action.lon is not None else None
+    return geo.judge_place(
+        target=target, radius_m=action.radius_m, lat=checkin.lat, lon=checkin.lon, accuracy_m=checkin.accuracy_m
+    )
+
+
+def verify_pending(action_id: int) -> int:
+    """Verify every pending check-in of an action, a batch per transaction. Idempotent."""
+    goodmob_redis.client().delete(goodmob_redis.key("verify", "pending", action_id))
+    action = Action.objects.filter(pk=action_id).first()
+    if action is None:
+        return 0
+    done = 0
+    while True:
+        with transaction.atomic():
+            pending = CheckIn.objects.filter(action_id=action_id, status=CheckInStatus.PENDING)
+            if connection.features.has_select_for_update_skip_locked:
+                # Two workers on one action split the backlog instead of queueing on locks.
+                pending = pending.select_for_update(skip_locked=True, of=("self",))
+            batch = list(pending.order_by("received_at")[:VERIFY_BATCH])
+            if not batch:
+                return done
+            now = timezone.now()
+            for checkin in batch:
+                verdict = judge(action, checkin)
+                checkin.status = CheckInStatus.VERIFIED if verdict.verified else CheckInStatus.REJECTED
+                checkin.reason = verdict.reason
+                checkin.distance_m = verdict.distance_m
+                checkin.cell = geo.public_cell(checkin.lat, checkin.lon) if verdict.verified else ""
+                checkin.verified_at = now
+            save_verdicts(batch, now)
+            verified = tuple(c.pk for c in batch if c.status == CheckInStatus.VERIFIED)
+            rejected = tuple(c.pk for c in batch if c.status == CheckInStatus.REJECTED)
+            if verified:
+                events.emit(events.CheckInsVerified(action_id, verified))
+            if rejected:
+                events.emit(events.CheckInsRejected(action_id, rejected))
+        done += len(batch)
+
+
+VERDICT_FIELDS = ["status", "reason", "distance_m", "cell", "verified_at"]
+VERDICTS_SQL = f"""
+UPDATE {CheckIn._meta.db_table} AS c
+SET status = v.status, reason = v.reason, distance_m = v.distance_m, cell = v.cell, verified_at = %(now)s
+FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(reasons)s::text[], %(distances)s::float8[], %(cells)s::text[])
+    AS v (id, status, reason, distance_m, cell)
+WHERE c.id = v.id
+"""
+
+
+def save_verdicts(batch: list[CheckIn], now: datetime) -> None:
+    if connection.vendor != "postgresql":
+        CheckIn.objects.bulk_update(batch, VERDICT_FIELDS)
+        return
+    # bulk_update builds a CASE per row and field: most of a batch's time went there.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            VERDICTS_SQL,
+            {
+                "now": now,
+                "ids": [c.pk for c in batch],
+                "statuses": [c.status for c in batch],
+                "reasons": [c.reason for c in batch],
+                "distances": [c.distance_m for c in batch],
+                "cells": [c.cell for c in batch],
+            },
+        )
+
+
+@shared_task(**IDEMPOTENT, expires=10)
+def sweep_pending() -> int:
+    """The safety net: Redis may drop a verification task or keep a stale flag; the rows
+    never lie, so re-running the (idempotent) verification of stale check-ins heals it."""
+    stale_after = timedelta(seconds=settings.GOODMOB["PENDING_STALE_SECONDS"])
+    stale = set(
+        CheckIn.objects.filter(status=CheckInStatus.PENDING, received_at__lt=timezone.now() - stale_after).values_list(
+            "action_id", flat=True
+        )
+    )
+    for action_id in stale:
+        verify_checkins.delay(action_id)
+    return len(stale)
+
+
+@shared_task(**IDEMPOTENT)
+def drop_old_coordinates() -> int:
+    """Privacy: a precise location (the coordinates, and the distance to the spot that
+    they give away) lives only for the retention period, whatever the verdict; the
+    verdict and the coarse public cell stay. A check-in still pending by then is judged
+    without them (no_location)."""
+    cutoff = timezone.now() - timedelta(hours=settings.GOODMOB["COORDINATE_RETENTION_HOURS"])
+    precise = Q(lat__isnull=False) | Q(lon__isnull=False) | Q(accuracy_m__isnull=False) | Q(distance_m__isnull=False)
+    expired = CheckIn.objects.filter(precise, received_at__lt=cutoff)
+    return expired.update(lat=None, lon=None, accuracy_m=None, distance_m=None)

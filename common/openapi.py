@@ -1,0 +1,24 @@
+"""What every API operation documents besides its own answer: the refusal body and the
+statuses any operation may give."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+# At least one character that is not a space (JSON Schema patterns match anywhere).
+SOME_TEXT = r"\S"
+
+
+class Problem(Schema):
+    error: str
+    detail: str
+
+
+# What any operation may answer besides its own refusals: unreadable input (400), too
+# many requests (429, with Retry-After), the database not answering (503), and for a
+# body: not JSON (415) or not valid (422); for signed-in callers 401 and 403 (CSRF).
+ANY_REFUSAL = (400, 401, 403, 415, 422, 429, 503)
+
+
+def refusals(*statuses: int) -> dict[int, type[Problem]]:
+    return {status: Problem for status in sorted({*statuses, *ANY_REFUSAL})}

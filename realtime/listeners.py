@@ -1,0 +1,57 @@
+"""Domain events, told to the screens: what changes a count asks for a snapshot, what
+concerns one person goes to their own feed (/ws/me/)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from actions import events, selectors
+from actions.models import Action, Announcement, CheckIn, Pledge
+
+from . import publish
+from .snapshots import request_snapshot
+
+
+@events.listen(events.Pledged, events.DeedDone)
+def recount(event: events.Event) -> None:
+    request_snapshot(event.action_id)
+
+
+@events.listen(events.CheckInsVerified, events.CheckInsRejected)
+def tell_verdicts(event: events.CheckInsVerified | events.CheckInsRejected) -> None:
+    action = Action.objects.filter(pk=event.action_id).first()
+    if action is None:
+        return
+    checkins = CheckIn.objects.filter(pk__in=event.checkin_ids).select_related("pledge")
+    publish.to_each_user((c.pledge.user_id, selectors.checkin_message(action, c)) for c in checkins)
+    if isinstance(event, events.CheckInsVerified):
+        request_snapshot(event.action_id)
+
+
+@events.listen(events.PhaseChanged)
+def tell_phase(event: events.PhaseChanged) -> None:
+    action = Action.objects.filter(pk=event.action_id).first()
+    if action is not None:
+        publish.to_action(action.pk, selectors.phase_message(action))
+    request_snapshot(event.action_id)
+
+
+@events.listen(events.MessagePosted)
+def tell_message(event: events.MessagePosted) -> None:
+    made = Announcement.objects.select_related("action").filter(pk=event.announcement_id).first()
+    if made is None:
+        return
+    publish.to_action(made.action_id, selectors.announcement_message(made))
+    deliver_announcement.delay(made.pk)
+
+
+@shared_task
+def deliver_announcement(announcement_id: int) -> int:
+    """Reach pledged participants on /ws/me/ even when the action page is closed.
+    Not idempotent (a second delivery shows twice), so Celery's default early ack."""
+    made = Announcement.objects.select_related("action").filter(pk=announcement_id).first()
+    if made is None:
+        return 0
+    user_ids = list(Pledge.objects.filter(action_id=made.action_id).values_list("user_id", flat=True))
+    publish.to_users(user_ids, selectors.announcement_message(made))
+    return len(user_ids)

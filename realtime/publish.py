@@ -1,0 +1,54 @@
+"""The only publisher of real-time frames.
+
+Every frame is encoded once (actions/protocol.py) and published once per group through
+Redis; each web process's hub hands the same text to all of its sockets in that group.
+Sync, from anywhere (a request thread, a Celery task): no event loop, one round trip per
+thousand messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from actions.protocol import encode
+from common import redis as goodmob_redis
+
+from .hub import channel_for
+
+PUBLISH_CHUNK = 1000
+
+
+def action_group(action_id: int) -> str:
+    return f"action.{action_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def publish(messages: list[tuple[str, str]]) -> None:
+    """(group, text) pairs."""
+    for start in range(0, len(messages), PUBLISH_CHUNK):
+        pipe = goodmob_redis.client().pipeline(transaction=False)
+        for group, text in messages[start : start + PUBLISH_CHUNK]:
+            pipe.publish(channel_for(group), text)
+        pipe.execute()
+
+
+def to_groups(groups: Iterable[str], frame: dict[str, Any]) -> None:
+    text = encode(frame)
+    publish([(group, text) for group in groups])
+
+
+def to_action(action_id: int, frame: dict[str, Any]) -> None:
+    to_groups([action_group(action_id)], frame)
+
+
+def to_users(user_ids: Iterable[int], frame: dict[str, Any]) -> None:
+    to_groups((user_group(uid) for uid in user_ids), frame)
+
+
+def to_each_user(frames: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """A frame of its own to each user (verdicts), all in one round trip."""
+    publish([(user_group(uid), encode(frame)) for uid, frame in frames])

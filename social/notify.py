@@ -1,0 +1,49 @@
+"""Follower notices: a launch or a pledge by someone you follow reaches your feed live.
+
+Listens to the domain's events; not idempotent (a second `launch` would show twice), so
+the tasks keep Celery's default early ack."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from actions import events, selectors
+from actions.models import Action, Pledge
+from realtime import publish
+
+from .selectors import followed_among, follower_ids
+
+
+@events.listen(events.Launched)
+def on_launch(event: events.Launched) -> None:
+    announce_launch.delay(event.action_id)
+
+
+@events.listen(events.Pledged)
+def on_pledges(event: events.Pledged) -> None:
+    # Most pledgers are guests nobody follows: one cheap look saves a task per pledge.
+    followed = followed_among([user_id for _, user_id in event.pledges])
+    for pledge_id, user_id in event.pledges:
+        if user_id in followed:
+            announce_pledge.delay(pledge_id)
+
+
+@shared_task
+def announce_launch(action_id: int) -> int:
+    action = Action.objects.select_related("organizer__profile").filter(pk=action_id).first()
+    if action is None:
+        return 0
+    followers = follower_ids(action.organizer_id)
+    publish.to_users(followers, selectors.launch_message(action))
+    return len(followers)
+
+
+@shared_task
+def announce_pledge(pledge_id: int) -> int:
+    made = Pledge.objects.select_related("action", "user__profile").filter(pk=pledge_id).first()
+    if made is None:
+        return 0
+    followers = follower_ids(made.user_id)
+    if followers:
+        publish.to_users(followers, selectors.pledge_message(made))
+    return len(followers)

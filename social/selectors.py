@@ -1,0 +1,50 @@
+"""Who follows whom, and the feeds that follow from it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+
+from accounts.models import Profile
+from accounts.selectors import person
+from actions.models import Action, Pledge
+from actions.selectors import open_actions
+
+from .models import Follow
+
+Viewer = User | AnonymousUser
+
+
+def follower_ids(user_id: int) -> list[int]:
+    return list(Follow.objects.filter(followee_id=user_id).values_list("follower_id", flat=True))
+
+
+def followed_among(user_ids: list[int]) -> set[int]:
+    """Those of these people whom anyone follows."""
+    return set(Follow.objects.filter(followee_id__in=user_ids).values_list("followee_id", flat=True))
+
+
+def follower_count(user: User) -> int:
+    return Follow.objects.filter(followee=user).count()
+
+
+def is_following(follower: Viewer, followee: User) -> bool:
+    return follower.is_authenticated and Follow.objects.filter(follower=follower, followee=followee).exists()
+
+
+def feed_for(user: User, limit: int = 30) -> list[Action]:
+    followed = Follow.objects.filter(follower=user).values("followee_id")
+    return list(open_actions().filter(organizer_id__in=followed)[:limit])
+
+
+def followed_pledgers(action: Action, user: Viewer) -> list[dict[str, str]]:
+    if not user.is_authenticated:
+        return []
+    followed = Follow.objects.filter(follower=user).values("followee_id")
+    pledges = Pledge.objects.filter(action=action, user_id__in=followed).select_related("user__profile")
+    return [person(p.user) for p in pledges.order_by("created_at")[:50]]
+
+
+def followed_handles(user: Viewer) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    return list(Profile.objects.filter(user__followers__follower=user).values_list("handle", flat=True))

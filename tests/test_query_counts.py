@@ -1,0 +1,82 @@
+"""Query counts on the hot reads and writes: a cheap alarm for an N+1 or a lost index.
+Each number is the whole cost today; a change that moves it should say why."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from actions import rules, services
+from social import notify
+from social import services as social
+
+from . import factories
+
+SPOT = {"lat": 50.0617, "lon": 19.9373, "accuracy_m": 10.0}
+POSTGRES = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def live(organizer):
+    return factories.move_clock(factories.action(organizer), starts_in=timedelta(minutes=-1))
+
+
+def crowd(size: int) -> list:
+    return [factories.guest(f"P{n}") for n in range(size)]
+
+
+def test_snapshot_recount(live, django_assert_num_queries):
+    people = crowd(12)
+    for n, person in enumerate(people):
+        services.check_in(live, person, rules.CheckInInput(f"snap-{n:05}", **SPOT))
+    services.verify_pending(live.pk)
+    for person in people[:5]:
+        services.mark_deed_done(live, person)
+    services.announce(live, live.organizer, "Hello")
+    # Lock and bump seq (2), pledged/checked_in/deeds (3), recent pledges and deeds (2),
+    # public cells (1), messages (1), and the savepoint the test's own transaction makes
+    # of the atomic block (2).
+    with django_assert_num_queries(11):
+        services.next_snapshot(live.pk)
+
+
+def test_pledge(live, django_assert_num_queries):
+    person = factories.guest()
+    # Look for an existing pledge (1), then the insert inside its savepoint (3).
+    with django_assert_num_queries(4):
+        services.pledge(live, person)
+
+
+def test_pledge_again_is_one_read(live, django_assert_num_queries):
+    person = factories.guest()
+    services.pledge(live, person)
+    with django_assert_num_queries(1):
+        services.pledge(live, person)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="one statement for the batch on PostgreSQL; one by one elsewhere")
+def test_check_in_batch_of_forty(live, django_assert_num_queries):
+    entries = [(person, rules.CheckInInput(f"batch-{n:05}", **SPOT)) for n, person in enumerate(crowd(40))]
+    # The INSERT ... SELECT for all forty, inside its savepoint.
+    with django_assert_num_queries(3):
+        services.check_in_many(live, entries)
+
+
+def test_verdict_save_for_forty(live, django_assert_num_queries):
+    for n, person in enumerate(crowd(40)):
+        services.check_in(live, person, rules.CheckInInput(f"verd-{n:05}", **SPOT))
+    # The action (1); per batch a savepoint, the locked pending rows and the verdicts
+    # saved in one statement; then one more look that finds nothing pending.
+    with django_assert_num_queries(1 + 4 + 3):
+        assert services.verify_pending(live.pk) == 40
+
+
+def test_launch_announcement_to_forty_followers(organizer, django_assert_num_queries):
+    for person in crowd(40):
+        social.follow(person, organizer)
+    made = factories.action(organizer)
+    # The action with its organizer (1) and the followers' ids (1); one publish.
+    with django_assert_num_queries(2):
+        assert notify.announce_launch(made.pk) == 40
