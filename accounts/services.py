@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from common.codes import random_string
-from common.errors import Conflict, Invalid
+from common.errors import Conflict
+from common.inputs import one_line
 
 from .models import ApiToken, Profile
 
@@ -19,12 +20,13 @@ NAME_MAX = 60
 
 
 def clean_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("invalid", "Enter a display name.", field="name")
-    if len(name) > NAME_MAX:
-        raise Invalid("invalid", f"A display name has at most {NAME_MAX} characters.", field="name")
-    return name
+    return one_line(
+        name,
+        field="name",
+        max_length=NAME_MAX,
+        missing="Enter a display name.",
+        too_long=f"A display name has at most {NAME_MAX} characters.",
+    )
 
 
 def _create_profile(user: User, handle_base: str, display_name: str, *, is_guest: bool, exact: bool) -> Profile:

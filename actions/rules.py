@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 
 from common.errors import Conflict, Invalid
-from common.inputs import check_text
+from common.inputs import check_text, one_line
 
 from .geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, in_range
 from .models import Action, Phase
@@ -100,12 +100,13 @@ def check_idempotency_key(key: str) -> None:
 
 
 def clean_message(text: str | None) -> str:
-    text = " ".join((text or "").split())
-    if not text:
-        raise Invalid("invalid", "Write a message.", field="text")
-    if len(text) > MESSAGE_MAX:
-        raise Invalid("invalid", f"A message has at most {MESSAGE_MAX} characters.", field="text")
-    return text
+    return one_line(
+        text,
+        field="text",
+        max_length=MESSAGE_MAX,
+        missing="Write a message.",
+        too_long=f"A message has at most {MESSAGE_MAX} characters.",
+    )
 
 
 @dataclass(frozen=True)
@@ -128,16 +129,20 @@ def launch_input(values: Mapping[str, Any]) -> LaunchInput:
 
 
 def clean_launch(data: LaunchInput, now: datetime) -> LaunchInput:
-    title = " ".join(data.title.split())
-    deed = " ".join(data.deed.split())
-    if not title:
-        raise Invalid("invalid", "Give the action a title.", field="title")
-    if len(title) > TITLE_MAX:
-        raise Invalid("invalid", f"A title has at most {TITLE_MAX} characters.", field="title")
-    if not deed:
-        raise Invalid("invalid", "Say in one sentence what the deed is.", field="deed")
-    if len(deed) > DEED_MAX:
-        raise Invalid("invalid", f"The deed has at most {DEED_MAX} characters.", field="deed")
+    title = one_line(
+        data.title,
+        field="title",
+        max_length=TITLE_MAX,
+        missing="Give the action a title.",
+        too_long=f"A title has at most {TITLE_MAX} characters.",
+    )
+    deed = one_line(
+        data.deed,
+        field="deed",
+        max_length=DEED_MAX,
+        missing="Say in one sentence what the deed is.",
+        too_long=f"The deed has at most {DEED_MAX} characters.",
+    )
     if len(data.place_name) > PLACE_NAME_MAX:
         raise Invalid("invalid", f"A place name has at most {PLACE_NAME_MAX} characters.", field="place_name")
     if not 1 <= data.duration_minutes <= DURATION_MAX:

@@ -83,3 +83,14 @@ def _check_tree(value: Any) -> None:
                 raise too_deep()
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
+
+
+def one_line(text: str | None, *, field: str, max_length: int, missing: str, too_long: str) -> str:
+    """Text people type on one line: runs of white space become one space; required and
+    at most `max_length` characters, each refusal in its own words."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise Invalid("invalid", missing, field=field)
+    if len(text) > max_length:
+        raise Invalid("invalid", too_long, field=field)
+    return text
