@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 from accounts.auth import users_for_tokens
 from accounts.selectors import handle_of
 from common import ratelimit
-from common.errors import NotFound, ServiceError
+from common.errors import UNAUTHORIZED, NotFound, ServiceError
 from common.pool import GroupCommit, run_in_background
 
 from . import events, rules, selectors, services
@@ -29,9 +29,6 @@ from .schemas import CheckInIn, PledgeIn
 
 # A hot answer: (status, body) for success, or the refusal itself (it carries its headers).
 Answer = tuple[int, dict[str, Any]] | ServiceError
-
-
-UNAUTHORIZED = ServiceError("unauthorized", "Sign in, join as a guest, or send a bearer token.", status=401)
 
 
 def find_action(slug: str) -> Action:

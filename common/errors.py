@@ -66,5 +66,13 @@ class Unavailable(ServiceError):
     status = 503
 
 
+class Unauthorized(ServiceError):
+    status = 401
+
+
+# Every door says the same when it does not know who is calling.
+UNAUTHORIZED = Unauthorized("unauthorized", "Sign in, join as a guest, or send a bearer token.")
+
+
 def database_unavailable() -> Unavailable:
     return Unavailable("unavailable", "The database is not answering; try again in a few seconds.", retry_after=5)

@@ -25,10 +25,10 @@ from ninja import Schema
 from pydantic import ValidationError
 
 from accounts.auth import bearer_from_headers, cached_user_for_token
-from actions.doors import UNAUTHORIZED, Answer, CheckInCall, checkin_writes, deed_as, pledge_as
+from actions.doors import Answer, CheckInCall, checkin_writes, deed_as, pledge_as
 from actions.schemas import CheckInIn, PledgeIn
 from common import inputs
-from common.errors import ServiceError, database_unavailable, first_error_sentence
+from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, first_error_sentence
 from common.pool import hot
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from ninja.parser import Parser
 from accounts.api import router as accounts_router
 from actions.api import router as actions_router
 from common import inputs, responses
-from common.errors import ServiceError, database_unavailable, first_error_sentence
+from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, first_error_sentence
 from social.api import router as social_router
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -68,7 +68,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error(request, 401, "unauthorized", "Sign in, join as a guest, or send a bearer token.")
+    return on_service_error(request, UNAUTHORIZED)
 
 
 @api.exception_handler(HttpError)

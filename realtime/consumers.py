@@ -14,7 +14,7 @@ from django.utils import timezone
 from actions import protocol, selectors
 from actions.models import Action
 from common import inputs
-from common.errors import ServiceError
+from common.errors import UNAUTHORIZED, ServiceError
 
 from . import publish
 from .hub import hub
@@ -174,7 +174,7 @@ class MeConsumer(LiveConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self._error("unauthorized", "Sign in, join as a guest, or send a bearer token.")
+            await self._error(UNAUTHORIZED.code, UNAUTHORIZED.detail)
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         await self.join(publish.user_group(user.pk))
