@@ -12,7 +12,7 @@ from common.errors import Conflict, ServiceError
 from common.openapi import SOME_TEXT, refusals
 
 from . import selectors, services
-from .views import LOGIN_BACKEND
+from .auth import LOGIN_BACKEND
 
 router = Router(tags=["people"])
 

@@ -18,6 +18,10 @@ from common.pool import hot
 
 from . import services
 
+# Signing someone in by our own decision (a new guest, a changed password), not by a
+# password check, names the backend that holds them.
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
 
 def bearer_from_headers(headers: list[tuple[bytes, bytes]]) -> str | None:
     for name, value in headers:

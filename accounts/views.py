@@ -18,10 +18,8 @@ from common.forms import apply_service_error
 from common.responses import too_many
 
 from . import services
-from .auth import signed_in_user
+from .auth import LOGIN_BACKEND, signed_in_user
 from .forms import SignupForm, UpgradeForm
-
-LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def locked_out(request: HttpRequest, original_response: object = None, credentials: object = None) -> HttpResponse:

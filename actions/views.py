@@ -18,8 +18,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from accounts import services as accounts
-from accounts.auth import signed_in_user
-from accounts.views import LOGIN_BACKEND
+from accounts.auth import LOGIN_BACKEND, signed_in_user
 from common import ratelimit
 from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
