@@ -16,9 +16,14 @@ ACCURACY_ALLOWANCE_CAP_M = 50.0
 # Worse than this and the fix says nothing useful about being "here" (cell-tower grade).
 WORST_ACCURACY_M = 150.0
 # Resolution 9 hexagons average about 0.1 km² (some 340 m across): several city
-# blocks, coarse enough that a cell of three people points at nobody.
+# blocks. Check-ins keep their cell at this resolution; the public map may coarsen it.
 PUBLIC_CELL_RESOLUTION = 9
-MIN_PEOPLE_PER_CELL = 3
+# A public cell holds at least this many people who count on the map (rules.py says who).
+MIN_PEOPLE_PER_CELL = 5
+# One or two small cells on a map point at where the crowd is: until at least this many
+# cells qualify, the map shows coarser ones (resolution 8, about 0.7 km²; 7, about 5 km²).
+MIN_CELLS_AT_A_RESOLUTION = 3
+COARSER_RESOLUTIONS = (8, 7)
 
 
 @dataclass(frozen=True)
@@ -87,3 +92,33 @@ def cell_shape(cell: str) -> dict[str, object]:
         "lon": round(lon, 5),
         "boundary": [[round(a, 5), round(b, 5)] for a, b in h3.cell_to_boundary(cell)],
     }
+
+
+def public_areas(people_per_cell: dict[str, int]) -> list[tuple[str, int]]:
+    """The cells a public map may show, (cell, people), most people first.
+
+    Only cells of at least MIN_PEOPLE_PER_CELL people; and while fewer than
+    MIN_CELLS_AT_A_RESOLUTION cells qualify, the cells merge into their parents, down to
+    the coarsest resolution. `people_per_cell` counts people at PUBLIC_CELL_RESOLUTION."""
+    shown: list[tuple[str, int]] = []
+    for resolution in (PUBLIC_CELL_RESOLUTION, *COARSER_RESOLUTIONS):
+        merged: dict[str, int] = {}
+        for cell, people in people_per_cell.items():
+            area = cell if resolution == PUBLIC_CELL_RESOLUTION else h3.cell_to_parent(cell, resolution)
+            merged[area] = merged.get(area, 0) + people
+        shown = sorted(
+            ((area, people) for area, people in merged.items() if people >= MIN_PEOPLE_PER_CELL),
+            key=lambda item: (-item[1], item[0]),
+        )
+        if len(shown) >= MIN_CELLS_AT_A_RESOLUTION:
+            break
+    return shown
+
+
+# What is kept of a distance after the retention period: the upper edge of its band.
+DISTANCE_BANDS_M = (50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000)
+
+
+def distance_band(distance: float) -> int:
+    """The smallest band edge at or above the distance; farther than the last is the last."""
+    return next((edge for edge in DISTANCE_BANDS_M if distance <= edge), DISTANCE_BANDS_M[-1])

@@ -96,14 +96,20 @@ class CheckIn(models.Model):
     deed_done_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80)
     distance_m = models.FloatField(null=True, blank=True)
+    # After the retention period only a coarse band of the distance is kept (geo.distance_band).
+    distance_band_m = models.PositiveIntegerField(null=True, blank=True)
     # The coarse public cell (H3), kept after the raw coordinates are dropped.
     cell = models.CharField(max_length=16, blank=True)
+    # Verified and by an established account (rules.counts_on_public_map): only these
+    # light up cells on the public map. Decided once, when verified.
+    on_public_map = models.BooleanField(default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["status", "received_at"], name="checkin_status_received"),
             models.Index(fields=["action", "status", "cell"], name="checkin_action_status_cell"),
+            models.Index(fields=["action", "cell"], name="checkin_public_map", condition=models.Q(on_public_map=True)),
             models.Index(
                 fields=["action", "-deed_done_at"],
                 name="checkin_action_deeds",

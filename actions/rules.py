@@ -84,6 +84,15 @@ def counts_as_live(action: Action, received_at: datetime) -> bool:
     return action.status != Phase.CANCELLED and action.starts_at <= received_at < action.ends_at
 
 
+def counts_on_public_map(joined: datetime, action: Action) -> bool:
+    """A verified check-in counts toward the public map when its person's account existed
+    PUBLIC_MAP_MIN_ACCOUNT_AGE_HOURS (24) before the action started. Accounts made for the
+    occasion (most guests, and every throwaway an attacker makes to surround someone's
+    cell) still check in and count in every tally; they just never light up a cell."""
+    min_age = timedelta(hours=settings.GOODMOB["PUBLIC_MAP_MIN_ACCOUNT_AGE_HOURS"])
+    return joined <= action.starts_at - min_age
+
+
 def check_deed_window(action: Action, now: datetime) -> None:
     if action.status == Phase.CANCELLED or now > action.ends_at + DEED_GRACE:
         raise Conflict("ended", "This action is over; deeds can no longer be marked.")

@@ -98,16 +98,16 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
 
 
 def public_cells(action: Action) -> list[dict[str, Any]]:
-    """Coarse cells with at least MIN_PEOPLE_PER_CELL verified people; never a point."""
+    """The public map: coarse areas of enough established people (geo.public_areas); never
+    a point, and never a cell that throwaway accounts could light up around someone."""
     rows = (
-        CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED)
-        .exclude(cell="")
-        .values("cell")
+        CheckIn.objects.filter(action=action, on_public_map=True)
+        .values_list("cell")
         .annotate(people=Count("*"))
-        .filter(people__gte=geo.MIN_PEOPLE_PER_CELL)
-        .order_by("-people")[:200]
+        .order_by()
     )
-    return [{**geo.cell_shape(row["cell"]), "people": row["people"]} for row in rows]
+    areas = geo.public_areas(dict(rows))[:200]
+    return [{**geo.cell_shape(cell), "people": people} for cell, people in areas]
 
 
 def announcement_message(made: Announcement) -> dict[str, Any]:

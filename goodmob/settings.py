@@ -220,6 +220,8 @@ GOODMOB = {
     "WS_HEAP_TRIM": env_bool("WS_HEAP_TRIM", True),
     "PENDING_STALE_SECONDS": int(os.environ.get("PENDING_STALE_SECONDS", "15")),
     "COORDINATE_RETENTION_HOURS": int(os.environ.get("COORDINATE_RETENTION_HOURS", "24")),
+    # How old an account must be, when the action starts, to count on its public map.
+    "PUBLIC_MAP_MIN_ACCOUNT_AGE_HOURS": int(os.environ.get("PUBLIC_MAP_MIN_ACCOUNT_AGE_HOURS", "24")),
     # Validate every websocket frame against its schema before sending (actions/protocol.py).
     "CHECK_FRAMES": env_bool("CHECK_FRAMES"),
 }

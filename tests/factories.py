@@ -24,6 +24,14 @@ def guest(name: str = "Guest") -> User:
     return accounts.create_guest(name)
 
 
+def established(name: str = "Regular", days: int = 30) -> User:
+    """A member whose account is `days` old: one who counts on public maps."""
+    user = member(name.lower())
+    User.objects.filter(pk=user.pk).update(date_joined=timezone.now() - timedelta(days=days))
+    user.refresh_from_db()
+    return user
+
+
 def launch_input(**overrides: Any) -> rules.LaunchInput:
     fields: dict[str, Any] = {
         "title": "Litter pick",

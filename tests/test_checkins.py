@@ -178,14 +178,16 @@ def test_verification_is_batched_and_idempotent(live, django_assert_max_num_quer
     assert CheckIn.objects.filter(status=CheckInStatus.VERIFIED).count() == 30
 
 
-def test_cells_show_only_with_three_people(live):
-    for n in range(2):
-        checked(live, factories.guest(f"C{n}"), attempt(key=f"cell-{n:04d}"))
+def test_cells_show_only_with_five_established_people(live):
+    for n in range(4):
+        checked(live, factories.established(f"C{n}"), attempt(key=f"cell-{n:04d}"))
+    checked(live, factories.guest("Fresh"), attempt(key="cell-fresh"))  # counts, but not on the map
     assert selectors.public_cells(live) == []
-    checked(live, factories.guest("C3"), attempt(key="cell-0003"))
+    checked(live, factories.established("C4"), attempt(key="cell-0004"))
     cells = selectors.public_cells(live)
-    assert len(cells) == 1 and cells[0]["people"] == 3
+    assert len(cells) == 1 and cells[0]["people"] == 5
     assert "lat" in cells[0] and cells[0]["lat"] != SPOT[0]  # the cell's centre, not anyone's point
+    assert selectors.counts(live)["checked_in"] == 6
 
 
 def test_sweep_requeues_stale_pending(live, settings):
@@ -204,6 +206,7 @@ def test_retention_drops_coordinates_keeps_verdict(live, settings):
     made.refresh_from_db()
     assert made.lat is None and made.lon is None and made.accuracy_m is None and made.distance_m is None
     assert made.status == CheckInStatus.VERIFIED and made.cell
+    assert made.distance_band_m == 50  # a few metres from the spot, kept only as "within 50 m"
     pending.refresh_from_db()
     assert pending.lat is None and pending.status == CheckInStatus.PENDING  # past retention all the same
     assert services.drop_old_coordinates() == 0

@@ -72,7 +72,7 @@ def test_batch_insert_stores_what_the_model_would(organizer):
     [made] = services.check_in_many(live, [(guest, rules.CheckInInput("batch-0001", **SPOT))])
     stored = CheckIn.objects.get(pk=made.pk)
     model = CheckIn()  # the model's defaults, which the SQL restates
-    for field in ("status", "reason", "cell", "deed_done_at", "distance_m", "verified_at"):
+    for field in ("status", "reason", "cell", "on_public_map", "deed_done_at", "distance_m", "verified_at"):
         assert getattr(stored, field) == getattr(model, field), field
 
 

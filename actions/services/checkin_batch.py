@@ -46,8 +46,8 @@ WITH wanted (n, user_id, idempotency_key, lat, lon, accuracy_m) AS (
     JOIN wanted w ON w.user_id = p.user_id WHERE p.action_id = %(action)s
 ), made AS (
     INSERT INTO {CheckIn._meta.db_table}
-        (pledge_id, action_id, idempotency_key, lat, lon, accuracy_m, received_at, status, reason, cell)
-    SELECT p.id, %(action)s, w.idempotency_key, w.lat, w.lon, w.accuracy_m, %(now)s, %(pending)s, '', ''
+        (pledge_id, action_id, idempotency_key, lat, lon, accuracy_m, received_at, status, reason, cell, on_public_map)
+    SELECT p.id, %(action)s, w.idempotency_key, w.lat, w.lon, w.accuracy_m, %(now)s, %(pending)s, '', '', false
     FROM wanted w JOIN pledged p ON p.user_id = w.user_id
     ON CONFLICT (pledge_id) DO NOTHING
     RETURNING id, pledge_id

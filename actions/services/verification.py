@@ -10,7 +10,7 @@ import redis
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -62,7 +62,7 @@ def verify_pending(action_id: int) -> int:
             if connection.features.has_select_for_update_skip_locked:
                 # Two workers on one action split the backlog instead of queueing on locks.
                 pending = pending.select_for_update(skip_locked=True, of=("self",))
-            batch = list(pending.order_by("received_at")[:VERIFY_BATCH])
+            batch = list(pending.select_related("pledge__user").order_by("received_at")[:VERIFY_BATCH])
             if not batch:
                 return done
             now = timezone.now()
@@ -72,6 +72,9 @@ def verify_pending(action_id: int) -> int:
                 checkin.reason = verdict.reason
                 checkin.distance_m = verdict.distance_m
                 checkin.cell = geo.public_cell(checkin.lat, checkin.lon) if verdict.verified else ""
+                checkin.on_public_map = bool(checkin.cell) and rules.counts_on_public_map(
+                    checkin.pledge.user.date_joined, action
+                )
                 checkin.verified_at = now
             save_verdicts(batch, now)
             verified = tuple(c.pk for c in batch if c.status == CheckInStatus.VERIFIED)
@@ -83,12 +86,14 @@ def verify_pending(action_id: int) -> int:
         done += len(batch)
 
 
-VERDICT_FIELDS = ["status", "reason", "distance_m", "cell", "verified_at"]
+VERDICT_FIELDS = ["status", "reason", "distance_m", "cell", "on_public_map", "verified_at"]
 VERDICTS_SQL = f"""
 UPDATE {CheckIn._meta.db_table} AS c
-SET status = v.status, reason = v.reason, distance_m = v.distance_m, cell = v.cell, verified_at = %(now)s
-FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(reasons)s::text[], %(distances)s::float8[], %(cells)s::text[])
-    AS v (id, status, reason, distance_m, cell)
+SET status = v.status, reason = v.reason, distance_m = v.distance_m, cell = v.cell,
+    on_public_map = v.on_public_map, verified_at = %(now)s
+FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(reasons)s::text[], %(distances)s::float8[],
+            %(cells)s::text[], %(public)s::bool[])
+    AS v (id, status, reason, distance_m, cell, on_public_map)
 WHERE c.id = v.id
 """
 
@@ -108,6 +113,7 @@ def save_verdicts(batch: list[CheckIn], now: datetime) -> None:
                 "reasons": [c.reason for c in batch],
                 "distances": [c.distance_m for c in batch],
                 "cells": [c.cell for c in batch],
+                "public": [c.on_public_map for c in batch],
             },
         )
 
@@ -131,9 +137,16 @@ def sweep_pending() -> int:
 def drop_old_coordinates() -> int:
     """Privacy: a precise location (the coordinates, and the distance to the spot that
     they give away) lives only for the retention period, whatever the verdict; the
-    verdict and the coarse public cell stay. A check-in still pending by then is judged
-    without them (no_location)."""
+    verdict, the coarse public cell and the distance's coarse band stay. A check-in
+    still pending by then is judged without them (no_location)."""
     cutoff = timezone.now() - timedelta(hours=settings.GOODMOB["COORDINATE_RETENTION_HOURS"])
     precise = Q(lat__isnull=False) | Q(lon__isnull=False) | Q(accuracy_m__isnull=False) | Q(distance_m__isnull=False)
     expired = CheckIn.objects.filter(precise, received_at__lt=cutoff)
-    return expired.update(lat=None, lon=None, accuracy_m=None, distance_m=None)
+    # The same bands as geo.distance_band, written as SQL so one statement drops them all.
+    band = Case(
+        *(When(distance_m__lte=edge, then=Value(edge)) for edge in geo.DISTANCE_BANDS_M),
+        When(distance_m__isnull=False, then=Value(geo.DISTANCE_BANDS_M[-1])),
+        default=F("distance_band_m"),
+        output_field=PositiveIntegerField(),
+    )
+    return expired.update(lat=None, lon=None, accuracy_m=None, distance_m=None, distance_band_m=band)

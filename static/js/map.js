@@ -1,5 +1,5 @@
-// A tile-free map of coarse public cells: the action's circle and H3 hexagons that
-// hold at least three people. Works offline and on a transparent stream overlay.
+// A tile-free map of coarse public cells: the action's circle and the H3 hexagons the
+// server chose to show (geo.public_areas). Works offline and on a transparent stream overlay.
 const SVG = "http://www.w3.org/2000/svg";
 
 function el(name, attrs = {}) {
