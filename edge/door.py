@@ -29,6 +29,7 @@ from actions.doors import Answer, CheckInCall, checkin_writes, deed_as, pledge_a
 from actions.schemas import CheckInIn, PledgeIn
 from common import inputs
 from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, first_error_sentence
+from common.headers import security_headers
 from common.pool import hot
 
 log = logging.getLogger(__name__)
@@ -59,18 +60,21 @@ class HotRoutes:
             match = ROUTE.match(scope["path"])
             headers = scope.get("headers", [])
             token = bearer_from_headers(headers) if match else None
-            if match and token and self._secure_enough(scope):
-                await self._respond(send, await self._handle(match, token, scope, receive))
+            secure = self._is_secure(scope)
+            # Where HTTPS is enforced, let Django answer plain-HTTP requests (it redirects).
+            if match and token and (secure or not getattr(settings, "SECURE_SSL_REDIRECT", False)):
+                await self._respond(send, await self._handle(match, token, scope, receive), secure)
                 return
         await self.django(scope, receive, send)
 
     @staticmethod
-    def _secure_enough(scope: dict) -> bool:
-        # Where HTTPS is enforced, let Django answer plain-HTTP requests (it redirects).
-        if not getattr(settings, "SECURE_SSL_REDIRECT", False):
+    def _is_secure(scope: dict) -> bool:
+        """As Django's request.is_secure(): the scheme, or the proxy's header where trusted."""
+        if scope.get("scheme") == "https":
             return True
-        proto = dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"").decode()
-        return scope.get("scheme") == "https" or proto == "https"
+        if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) is None:
+            return False
+        return dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"") == b"https"
 
     async def _handle(self, match: re.Match, token: str, scope: dict, receive: Any) -> Answer:
         headers = dict(scope.get("headers", []))
@@ -116,7 +120,7 @@ class HotRoutes:
             return problem(500, "server_error", "Something went wrong on our side; try again.")
 
     @staticmethod
-    async def _respond(send: Any, answer: Answer) -> None:
+    async def _respond(send: Any, answer: Answer, secure: bool) -> None:
         extra: dict[str, str] = {}
         if isinstance(answer, ServiceError):
             status, body, extra = answer.status, answer.as_dict(), answer.headers()
@@ -130,8 +134,7 @@ class HotRoutes:
                 "headers": [
                     (b"content-type", b"application/json; charset=utf-8"),
                     (b"content-length", str(len(content)).encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
+                    *((name.lower().encode(), value.encode()) for name, value in security_headers(secure)),
                     *((name.lower().encode(), value.encode()) for name, value in extra.items()),
                 ],
             }

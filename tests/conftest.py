@@ -43,9 +43,15 @@ def assert_problem(response, status, code=None):
         assert body["error"] == code
 
 
-async def call(path: str, token: str | None, body: bytes | dict | list | None = None, host: bytes = b"127.0.0.1:8000"):
+async def call(
+    path: str,
+    token: str | None,
+    body: bytes | dict | list | None = None,
+    host: bytes = b"127.0.0.1:8000",
+    extra: list[tuple[bytes, bytes]] | None = None,
+):
     raw = body if isinstance(body, bytes) else json.dumps(body if body is not None else {}).encode()
-    headers = [(b"host", host), (b"content-type", b"application/json")]
+    headers = [(b"host", host), (b"content-type", b"application/json"), *(extra or [])]
     if token:
         headers.append((b"authorization", f"Bearer {token}".encode()))
     response = await HttpCommunicator(application, "POST", path, body=raw, headers=headers).get_response(timeout=10)
