@@ -13,10 +13,17 @@ class SignupForm(UserCreationForm):
     display_name = forms.CharField(
         max_length=services.NAME_MAX, required=False, help_text="How others see you. Optional."
     )
+    email = forms.EmailField(
+        required=False, help_text="Optional: for a forgotten password. We send a link to confirm it."
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username",)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=60, required=False, help_text="What it is for, e.g. “stream overlay”.")
 
 
 class UpgradeForm(forms.Form):

@@ -11,6 +11,8 @@ class Profile(models.Model):
     handle = models.SlugField(max_length=40, unique=True)
     display_name = models.CharField(max_length=60)
     is_guest = models.BooleanField(default=False)
+    # The address in User.email, confirmed by a link sent to it (accounts/verification.py).
+    email_verified = models.BooleanField(default=False)
 
     class Meta:
         db_table = "actions_profile"  # made by the `actions` app before the split
@@ -23,11 +25,15 @@ class Profile(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for scripts; only its SHA-256 is stored."""
+    """A bearer token for scripts; only its SHA-256 is stored. A token unused for
+    TOKEN_IDLE_DAYS stops working (services.active_tokens)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Written at most once an hour per token: the hot path must not write per request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "actions_apitoken"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from common.codes import random_string
@@ -86,7 +89,8 @@ def upgrade_guest(user: User, *, username: str, password: str, email: str = "") 
         user.set_password(password)
         user.save()
         profile.is_guest = False
-        profile.save(update_fields=["is_guest"])
+        profile.email_verified = False
+        profile.save(update_fields=["is_guest", "email_verified"])
     return user
 
 
@@ -102,10 +106,21 @@ def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def issue_token(user: User) -> str:
+def issue_token(user: User, name: str = "") -> str:
+    """A new token for scripts; the key is shown once, only its hash is kept."""
     key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=hash_token(key))
+    ApiToken.objects.create(user=user, key_hash=hash_token(key), name=" ".join(name.split())[:60])
     return key
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at"))
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    """Only the owner's own tokens; True when one was revoked."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return bool(deleted)
 
 
 def user_for_token(key: str) -> User | None:
@@ -113,7 +128,18 @@ def user_for_token(key: str) -> User | None:
     return users_for_token_hashes([hashed]).get(hashed)
 
 
+# A token unused this long stops working; its use is recorded at most this often.
+TOKEN_IDLE = timedelta(days=90)
+TOKEN_TOUCH_EVERY = timedelta(hours=1)
+
+
 def users_for_token_hashes(hashes: list[str]) -> dict[str, User]:
-    """Active users by token hash, in one query however many tokens."""
-    tokens = ApiToken.objects.select_related("user").filter(key_hash__in=hashes, user__is_active=True)
+    """Active users by token hash, in one query however many tokens (and one write, when
+    a token's last use is more than an hour old)."""
+    now = timezone.now()
+    live = Q(last_used_at__gte=now - TOKEN_IDLE) | Q(last_used_at__isnull=True, created_at__gte=now - TOKEN_IDLE)
+    tokens = list(ApiToken.objects.select_related("user").filter(live, key_hash__in=hashes, user__is_active=True))
+    stale = [t.pk for t in tokens if t.last_used_at is None or t.last_used_at < now - TOKEN_TOUCH_EVERY]
+    if stale:
+        ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
     return {token.key_hash: token.user for token in tokens}

@@ -17,9 +17,9 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import services
+from . import services, verification
 from .auth import LOGIN_BACKEND, signed_in_user
-from .forms import SignupForm, UpgradeForm
+from .forms import SignupForm, TokenForm, UpgradeForm
 
 
 def locked_out(request: HttpRequest, original_response: object = None, credentials: object = None) -> HttpResponse:
@@ -49,12 +49,17 @@ def signup(request: HttpRequest) -> HttpResponse:
             return too_many(request, exc)
         try:
             user = services.create_member(
-                form.cleaned_data["username"], form.cleaned_data["password1"], form.cleaned_data.get("display_name")
+                form.cleaned_data["username"],
+                form.cleaned_data["password1"],
+                form.cleaned_data.get("display_name"),
+                email=form.cleaned_data.get("email") or "",
             )
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
             login(request, user, backend=LOGIN_BACKEND)
+            if verification.send_link(user, site_of(request)):
+                messages.info(request, f"We sent a link to {user.email} to confirm it.")
             return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
 
@@ -63,21 +68,76 @@ def signup(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     profile = services.ensure_profile(user)
-    form = UpgradeForm(request.POST or None, user=user) if profile.is_guest else None
+    upgrade = UpgradeForm(request.POST or None, user=user) if profile.is_guest else None
+    token_form = TokenForm(request.POST or None)
+    # A form without an intent is the guest's upgrade form (the first form this page had).
+    intent = request.POST.get("intent", "upgrade") if request.method == "POST" else None
     token = None
-    if request.method == "POST" and request.POST.get("intent") == "token":
+    if intent == "token" and token_form.is_valid():
         try:
             ratelimit.check("token", str(user.pk))
         except RateLimited as exc:
             return too_many(request, exc)
-        token = services.issue_token(user)
-    elif form is not None and request.method == "POST" and form.is_valid():
-        try:
-            services.upgrade_guest(user, **form.cleaned_data)
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-            return render(request, "registration/account.html", {"profile": profile, "form": form, "token": None})
-        login(request, user, backend=LOGIN_BACKEND)  # password changed: keep the session
-        messages.success(request, "Saved. Your pledges and actions are kept; sign in with your new password.")
+        token = services.issue_token(user, token_form.cleaned_data["name"])
+    elif intent == "revoke":
+        if services.revoke_token(user, _int(request.POST.get("token_id"))):
+            messages.success(request, "Token revoked: it no longer works.")
         return redirect("account")
-    return render(request, "registration/account.html", {"profile": profile, "form": form, "token": token})
+    elif intent == "verify":
+        try:
+            ratelimit.check("verify_email", str(user.pk))
+        except RateLimited as exc:
+            return too_many(request, exc)
+        if verification.send_link(user, site_of(request)):
+            messages.info(request, f"We sent a new link to {user.email}.")
+        return redirect("account")
+    elif intent == "upgrade" and upgrade is not None and upgrade.is_valid():
+        try:
+            services.upgrade_guest(user, **upgrade.cleaned_data)
+        except ServiceError as exc:
+            apply_service_error(upgrade, exc)
+        else:
+            login(request, user, backend=LOGIN_BACKEND)  # password changed: keep the session
+            verification.send_link(user, site_of(request))
+            messages.success(request, "Saved. Your pledges and actions are kept; sign in with your new password.")
+            return redirect("account")
+    context = {
+        "profile": profile,
+        "form": upgrade,
+        "token": token,
+        "token_form": TokenForm() if token else token_form,
+        "tokens": services.tokens_of(user),
+        "token_idle_days": services.TOKEN_IDLE.days,
+    }
+    return render(request, "registration/account.html", context)
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    user = verification.confirm(token)
+    if user is None:
+        messages.error(request, "That link has expired or no longer matches your address. Ask for a new one.")
+    else:
+        messages.success(request, f"Thanks: {user.email} is confirmed.")
+    return redirect("account" if request.user.is_authenticated else "login")
+
+
+def site_of(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by email, with a brake per address (each request may send an email)."""
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            ratelimit.check("reset", ratelimit.client_ip(request))
+        except RateLimited as exc:
+            return too_many(request, exc)
+        return super().post(request, *args, **kwargs)

@@ -207,6 +207,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Email: printed on the console unless configured (password resets, address links).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Good Mob <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -231,6 +241,8 @@ RATE_LIMITS = {
     "login": (30, 60),  # login attempts per address, whatever the name
     "signup": (20, 3600),  # accounts per address
     "token": (10, 3600),  # API tokens per user
+    "reset": (10, 3600),  # password reset emails asked for, per address
+    "verify_email": (5, 3600),  # confirmation links sent again, per user
     "read": (1200, 60),  # public GETs per address
     "launch": (20, 3600),
     "pledge": (30, 60),
