@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import login
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -11,10 +13,11 @@ from common import ratelimit
 from common.errors import Conflict, ServiceError
 from common.openapi import SOME_TEXT, refusals
 
-from . import selectors, services
-from .auth import LOGIN_BACKEND
+from . import personal, selectors, services
+from .auth import LOGIN_BACKEND, BearerAuth, SessionAuth, caller
 
 router = Router(tags=["people"])
+AUTH = [BearerAuth(), SessionAuth()]
 
 
 class GuestIn(Schema):
@@ -42,3 +45,45 @@ def create_guest(request: HttpRequest, payload: GuestIn) -> Status:
     user = services.create_guest(payload.name)
     login(request, user, backend=LOGIN_BACKEND)
     return Status(201, {"token": services.issue_token(user), **selectors.person(user)})
+
+
+class AccountOut(Schema):
+    username: str
+    email: str
+    email_verified: bool
+    joined: str | None
+    last_login: str | None
+    is_guest: bool
+    handle: str
+    name: str
+
+
+class TokenOut(Schema):
+    name: str
+    created_at: str | None
+    last_used_at: str | None
+
+
+class ExportOut(Schema):
+    exported_at: str
+    account: AccountOut
+    api_tokens: list[TokenOut]
+    actions_organized: list[dict[str, Any]] = Field(description="Actions you launched.")
+    pledges: list[dict[str, Any]] = Field(description="Each pledge with its check-in, verdict and deed.")
+    following: list[str] = Field(description="Handles you follow.")
+    followers: list[str] = Field(description="Handles that follow you.")
+
+
+@router.get("/me/export", auth=AUTH, response={200: ExportOut, **refusals()})
+def export_me(request: HttpRequest) -> dict[str, Any]:
+    """Everything kept about you, as JSON: account, tokens (not their keys), actions you
+    organized, pledges with check-ins and verdicts, follows."""
+    return personal.export(caller(request))
+
+
+@router.delete("/me", auth=AUTH, response={204: None, **refusals()})
+def delete_me(request: HttpRequest) -> Status:
+    """Delete your account now: name, email, password, handle, follows, tokens and
+    sessions are gone; your pledges and deeds still count, with no name on them."""
+    personal.delete_account(caller(request))
+    return Status(204, None)

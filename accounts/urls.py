@@ -9,6 +9,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", views.account, name="account"),
     path("account/verify/<str:token>", views.verify_email, name="verify_email"),
+    path("account/export.json", views.export_download, name="export_me"),
+    path("account/delete/", views.delete_account, name="delete_account"),
+    path("privacy/", views.privacy, name="privacy"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

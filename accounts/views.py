@@ -6,10 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from common import ratelimit
@@ -17,7 +17,7 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import services, verification
+from . import personal, services, verification
 from .auth import LOGIN_BACKEND, signed_in_user
 from .forms import SignupForm, TokenForm, UpgradeForm
 
@@ -141,3 +141,31 @@ class PasswordResetView(auth_views.PasswordResetView):
         except RateLimited as exc:
             return too_many(request, exc)
         return super().post(request, *args, **kwargs)
+
+
+@login_required
+def export_download(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    response = JsonResponse(personal.export(user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="goodmob-{user.get_username()}.json"'
+    return response
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """A page that asks once more: the account goes at once and cannot come back."""
+    user = signed_in_user(request)
+    profile = services.ensure_profile(user)
+    if request.method == "POST":
+        if request.POST.get("confirm", "").strip().lower() != profile.handle:
+            messages.error(request, f"Type your handle, {profile.handle}, to confirm.")
+        else:
+            personal.delete_account(user)
+            logout(request)
+            messages.success(request, "Your account is deleted. Your deeds still count, with no name on them.")
+            return redirect("home")
+    return render(request, "registration/delete_account.html", {"profile": profile})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy.html", {"retention_hours": settings.GOODMOB["COORDINATE_RETENTION_HOURS"]})

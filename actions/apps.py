@@ -6,6 +6,6 @@ class ActionsConfig(AppConfig):
     name = "actions"
 
     def ready(self) -> None:
-        # Django's need: the domain's own listeners (phase flips, verification) connect
-        # when the services load, which must not happen before the apps are ready.
-        from . import services  # noqa: F401, PLC0415
+        # Django's need: the domain's own listeners (phase flips, verification) and its
+        # part of a person's export and deletion connect once the apps are ready.
+        from . import personal, services  # noqa: F401, PLC0415

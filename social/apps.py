@@ -7,4 +7,4 @@ class SocialConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's need: listeners connect once the apps (and their models) are loaded.
-        from . import notify  # noqa: F401, PLC0415
+        from . import notify, personal  # noqa: F401, PLC0415
