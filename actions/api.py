@@ -46,31 +46,32 @@ def create_action(request: HttpRequest, payload: ActionIn) -> Status:
     return Status(201, {"slug": action.slug, "join_code": action.join_code, **absolute_links(request, action)})
 
 
-@router.get("/actions/{slug}", response={200: protocol.Snapshot, **refusals(404)}, tags=["actions"])
+@router.get("/actions/{slug}", response={200: protocol.Snapshot, **refusals(404, 410)}, tags=["actions"])
 def get_action(request: HttpRequest, slug: str) -> dict[str, Any]:
     """The action's snapshot: the same shape the websocket sends."""
-    return selectors.snapshot(find_action(slug))
+    return selectors.snapshot(doors.visible_action(slug))
 
 
-@router.get("/join/{code}", response={200: protocol.Snapshot, **refusals(404)}, tags=["actions"])
+@router.get("/join/{code}", response={200: protocol.Snapshot, **refusals(404, 410)}, tags=["actions"])
 def resolve_join_code(request: HttpRequest, code: str) -> dict[str, Any]:
     """Resolve a 6-character join code (any case) to the action's snapshot."""
     action = selectors.get_action_by_code(code)
     if action is None:
         raise NotFound("not_found", "No action has that join code.")
+    rules.check_visible(action)
     return selectors.snapshot(action)
 
 
-@router.get("/actions/{slug}/tally", response={200: protocol.Counts, **refusals(404)}, tags=["actions"])
+@router.get("/actions/{slug}/tally", response={200: protocol.Counts, **refusals(404, 410)}, tags=["actions"])
 def tally(request: HttpRequest, slug: str) -> dict[str, int]:
     """Exact counts, recounted from the database now."""
-    return selectors.counts(find_action(slug))
+    return selectors.counts(doors.visible_action(slug))
 
 
 @router.post(
     "/actions/{slug}/pledges",
     auth=ASYNC_AUTH,
-    response={200: PledgeOut, 201: PledgeOut, **refusals(404, 409)},
+    response={200: PledgeOut, 201: PledgeOut, **refusals(404, 409, 410)},
     tags=["actions"],
 )
 async def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | None = None) -> Status:
@@ -93,7 +94,7 @@ def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
 @router.post(
     "/actions/{slug}/checkins",
     auth=ASYNC_AUTH,
-    response={202: protocol.CheckInState, **refusals(404, 409)},
+    response={202: protocol.CheckInState, **refusals(404, 409, 410)},
     tags=["check-ins"],
 )
 async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
@@ -124,7 +125,7 @@ def my_checkin(request: HttpRequest, slug: str) -> dict[str, Any]:
 @router.post(
     "/actions/{slug}/deeds",
     auth=ASYNC_AUTH,
-    response={200: protocol.CheckInState, 201: protocol.CheckInState, **refusals(404, 409)},
+    response={200: protocol.CheckInState, 201: protocol.CheckInState, **refusals(404, 409, 410)},
     tags=["check-ins"],
 )
 async def mark_deed(request: HttpRequest, slug: str) -> Status:
@@ -135,7 +136,7 @@ async def mark_deed(request: HttpRequest, slug: str) -> Status:
 @router.post(
     "/actions/{slug}/messages",
     auth=AUTH,
-    response={201: protocol.Message, **refusals(404, 409)},
+    response={201: protocol.Message, **refusals(404, 409, 410)},
     tags=["organizer"],
 )
 def send_message(request: HttpRequest, slug: str, payload: MessageIn) -> Status:
@@ -161,10 +162,10 @@ def funnel(request: HttpRequest, slug: str) -> dict[str, Any]:
     return selectors.funnel(action)
 
 
-@router.get("/actions/{slug}/results", response={200: Results, **refusals(404)}, tags=["actions"])
+@router.get("/actions/{slug}/results", response={200: Results, **refusals(404, 410)}, tags=["actions"])
 def results(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Totals against the goal, public map cells and top referrers by verified deeds."""
-    action = find_action(slug)
+    action = doors.visible_action(slug)
     return {
         "counts": selectors.counts(action),
         "cells": selectors.public_cells(action),

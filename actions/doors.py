@@ -38,6 +38,13 @@ def find_action(slug: str) -> Action:
     return action
 
 
+def visible_action(slug: str) -> Action:
+    """For reads: a hidden action is gone (410) for everyone."""
+    action = find_action(slug)
+    rules.check_visible(action)
+    return action
+
+
 # The hot path reads the action once a second per process instead of once a request.
 # A cancel or an early end can take that long to reach this door; the verifier reads
 # the row fresh, so such a check-in is stored and then rejected as not_live.

@@ -89,6 +89,19 @@ class MessagePosted(Event):
     announcement_id: int
 
 
+@dataclass(frozen=True)
+class Hidden(Event):
+    """A moderator hid the action; `why` is what the organizer and the screens are told."""
+
+    name: ClassVar[str] = "action.hidden"
+    why: str
+
+
+@dataclass(frozen=True)
+class Restored(Event):
+    name: ClassVar[str] = "action.restored"
+
+
 Listener = Callable[[Any], None]
 L = TypeVar("L", bound=Listener)
 Runner = Callable[[Callable[[], None]], None]

@@ -16,6 +16,11 @@ class Phase(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+class Visibility(models.TextChoices):
+    PUBLIC = "public"
+    HIDDEN = "hidden"  # by a moderator: every screen told, writes refused with 410
+
+
 class Action(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     join_code = models.CharField(max_length=6, unique=True)
@@ -31,6 +36,7 @@ class Action(models.Model):
     goal = models.PositiveIntegerField()
     capacity = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Phase.choices, default=Phase.SCHEDULED)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     # Grows by one for every broadcast snapshot, so clients can drop stale ones.
     seq = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -47,6 +53,10 @@ class Action(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("action", args=[self.slug])
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.visibility == Visibility.HIDDEN
 
     @property
     def is_anywhere(self) -> bool:

@@ -128,6 +128,15 @@ class CheckInVerdict(CheckInState):
     type: Literal["checkin"]
 
 
+class Moderated(Strict):
+    """A moderator hid the action: stop, show the notice, take no more writes."""
+
+    type: Literal["moderated"]
+    slug: str
+    detail: str
+    why: str
+
+
 class Hello(Strict):
     type: Literal["hello"]
     server_now: str
@@ -152,6 +161,7 @@ FRAMES: dict[str, type[Strict]] = {
     "launch": Launch,
     "pledge": PledgeNotice,
     "checkin": CheckInVerdict,
+    "moderated": Moderated,
     "hello": Hello,
     "pong": Pong,
     "error": Error,

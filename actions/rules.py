@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from common.errors import Conflict, Invalid
+from common.errors import Conflict, Gone, Invalid
 from common.inputs import check_text, one_line
 
 from .geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, in_range
@@ -52,6 +52,15 @@ def check_coordinates(lat: float | None, lon: float | None) -> None:
         raise Invalid("invalid", "Longitude is between -180 and 180.", field="lon")
 
 
+HIDDEN_DETAIL = "A moderator hid this action: it takes no more pledges, check-ins or deeds."
+
+
+def check_visible(action: Action) -> None:
+    """A hidden action refuses every write (410): it is gone for everyone but moderators."""
+    if action.is_hidden:
+        raise Gone("hidden", HIDDEN_DETAIL)
+
+
 def is_closed(action: Action, now: datetime) -> bool:
     """Ended or cancelled: no new pledges, no new check-ins to batch."""
     return action.phase_at(now) in CLOSED
@@ -81,7 +90,9 @@ def check_can_finish(action: Action, now: datetime) -> None:
 
 def counts_as_live(action: Action, received_at: datetime) -> bool:
     """A check-in counts when the server received it inside the window (never the phone's clock)."""
-    return action.status != Phase.CANCELLED and action.starts_at <= received_at < action.ends_at
+    if action.status == Phase.CANCELLED or action.is_hidden:
+        return False
+    return action.starts_at <= received_at < action.ends_at
 
 
 def counts_on_public_map(joined: datetime, action: Action) -> bool:

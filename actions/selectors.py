@@ -14,7 +14,8 @@ from accounts.models import Profile
 from accounts.selectors import handle_of, person
 
 from . import geo
-from .models import Action, Announcement, CheckIn, CheckInStatus, Phase, Pledge
+from .models import Action, Announcement, CheckIn, CheckInStatus, Phase, Pledge, Visibility
+from .rules import HIDDEN_DETAIL
 
 RECENT_PLEDGES = 12
 RECENT_DEEDS = 10
@@ -185,6 +186,10 @@ def top_referrers(action: Action, limit: int = 10) -> list[dict[str, Any]]:
     ]
 
 
+def moderated_message(action: Action, why: str) -> dict[str, Any]:
+    return {"type": "moderated", "slug": action.slug, "detail": HIDDEN_DETAIL, "why": why}
+
+
 def phase_message(action: Action, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     return {
@@ -231,14 +236,16 @@ def open_actions(now: datetime | None = None) -> QuerySet[Action]:
     now = now or timezone.now()
     return (
         Action.objects.select_related("organizer__profile")
-        .filter(status__in=[Phase.SCHEDULED, Phase.LIVE], ends_at__gt=now)
+        .filter(status__in=[Phase.SCHEDULED, Phase.LIVE], ends_at__gt=now, visibility=Visibility.PUBLIC)
         .order_by("starts_at")
     )
 
 
 def actions_by(user: User, limit: int = 30) -> list[Action]:
     return list(
-        Action.objects.filter(organizer=user).select_related("organizer__profile").order_by("-starts_at")[:limit]
+        Action.objects.filter(organizer=user, visibility=Visibility.PUBLIC)
+        .select_related("organizer__profile")
+        .order_by("-starts_at")[:limit]
     )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+from collections.abc import Callable
+from typing import Any
 
 import segno
 from csp.decorators import csp_replace
@@ -11,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -25,16 +28,37 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import exports, selectors, services
+from . import exports, rules, selectors, services
 from .forms import JoinForm, LaunchForm, default_start
 from .models import Action
+
+
+class HiddenAction(Exception):
+    pass
 
 
 def _action_or_404(slug: str) -> Action:
     action = selectors.get_action(slug)
     if action is None:
         raise Http404("No such action")
+    if action.is_hidden:
+        raise HiddenAction(action.slug)
     return action
+
+
+def shown(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A hidden action's pages answer 410 with the moderators' notice, for everyone."""
+
+    @functools.wraps(view)
+    def page(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, slug, *args, **kwargs)
+        except HiddenAction:
+            action = selectors.get_action(slug)
+            context = {"action": action, "detail": rules.HIDDEN_DETAIL}
+            return render(request, "actions/hidden.html", context, status=410)
+
+    return page
 
 
 @login_required
@@ -55,6 +79,7 @@ def launch(request: HttpRequest) -> HttpResponse:
     return render(request, "actions/launch.html", {"form": form})
 
 
+@shown
 @ensure_csrf_cookie
 def action_page(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
@@ -76,6 +101,7 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@shown
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """One form, one tap: becomes a guest if needed, then pledges."""
@@ -99,6 +125,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(action)
 
 
+@shown
 @require_POST
 @login_required
 def cancel(request: HttpRequest, slug: str) -> HttpResponse:
@@ -110,6 +137,7 @@ def cancel(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(action)
 
 
+@shown
 @cache_control(max_age=3600)
 def qr_svg(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
@@ -129,6 +157,7 @@ def join_by_code(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return redirect(action)
 
 
+@shown
 @xframe_options_exempt  # embedded as an OBS browser source or in a streaming page
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]  # its stub types views as (request) only
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
@@ -154,6 +183,7 @@ def _organizer_action_or_403(request: HttpRequest, slug: str) -> Action:
     return action
 
 
+@shown
 @login_required
 @ensure_csrf_cookie
 def console(request: HttpRequest, slug: str) -> HttpResponse:
@@ -170,6 +200,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@shown
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
     snapshot = selectors.snapshot(action)
@@ -192,6 +223,7 @@ class _Echo:
         return value
 
 
+@shown
 @login_required
 def results_csv(request: HttpRequest, slug: str) -> HttpResponse:
     action = _organizer_action_or_403(request, slug)

@@ -58,6 +58,10 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Gone(ServiceError):
+    status = 410
+
+
 class RateLimited(ServiceError):
     status = 429
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "actions",
     "realtime",
     "social",
+    "moderation",
     "goodmob",  # management commands (demo)
 ]
 
@@ -250,6 +251,7 @@ RATE_LIMITS = {
     "checkin": (20, 60),
     "deed": (20, 60),
     "message": (10, 60),
+    "report": (20, 3600),
 }
 RATE_LIMITS = {scope: (max(1, int(n * _RATE_SCALE)), seconds) for scope, (n, seconds) in RATE_LIMITS.items()}
 

@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("social.urls")),
     path("", include("accounts.urls")),
     path("", include("actions.urls")),
+    path("", include("moderation.urls")),
 ]

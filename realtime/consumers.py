@@ -48,7 +48,11 @@ async def _action_id(slug: str) -> int | None:
 @database_sync_to_async
 def _snapshot_text(action_id: int) -> str | None:
     action = Action.objects.select_related("organizer__profile").filter(pk=action_id).first()
-    return protocol.encode(selectors.snapshot(action)) if action else None
+    if action is None:
+        return None
+    if action.is_hidden:
+        return protocol.encode(selectors.moderated_message(action, ""))
+    return protocol.encode(selectors.snapshot(action))
 
 
 RAW_SEND = "goodmob.raw_send"

@@ -24,6 +24,8 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 SNAPSHOT_PREFIX = '{"type":"snapshot"'
+# A hidden action's state is the moderated notice: new sockets get it instead of counts.
+STATE_PREFIXES = (SNAPSHOT_PREFIX, '{"type":"moderated"')
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
@@ -135,7 +137,7 @@ class Hub:
         return self.snapshots[group]
 
     async def deliver(self, group: str, text: str) -> None:
-        if text.startswith(SNAPSHOT_PREFIX):
+        if text.startswith(STATE_PREFIXES):
             self.snapshots[group] = text
         event = {"type": "websocket.send", "text": text}
         # A copy: a socket may leave while we are part-way through the pass.

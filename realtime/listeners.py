@@ -55,3 +55,18 @@ def deliver_announcement(announcement_id: int) -> int:
     user_ids = list(Pledge.objects.filter(action_id=made.action_id).values_list("user_id", flat=True))
     publish.to_users(user_ids, selectors.announcement_message(made))
     return len(user_ids)
+
+
+@events.listen(events.Hidden)
+def tell_hidden(event: events.Hidden) -> None:
+    """Every screen of the action, and its organizer's own feed, told at once."""
+    action = Action.objects.filter(pk=event.action_id).first()
+    if action is None:
+        return
+    frame = selectors.moderated_message(action, event.why)
+    publish.to_groups([publish.action_group(action.pk), publish.user_group(action.organizer_id)], frame)
+
+
+@events.listen(events.Restored)
+def tell_restored(event: events.Restored) -> None:
+    request_snapshot(event.action_id)

@@ -11,6 +11,7 @@ from .phases import cancel_action, end_action, sweep_phases, sync_phase
 from .pledges import pledge
 from .tallies import next_snapshot
 from .verification import drop_old_coordinates, sweep_pending, verify_pending
+from .visibility import hide_action, restore_action
 
 __all__ = [
     "CheckInInput",
@@ -21,6 +22,8 @@ __all__ = [
     "check_in_many",
     "drop_old_coordinates",
     "end_action",
+    "hide_action",
+    "restore_action",
     "launch_action",
     "mark_deed_done",
     "next_snapshot",

@@ -14,6 +14,7 @@ from .organizers import require_organizer
 def announce(action: Action, by: User | AnonymousUser, text: str) -> Announcement:
     require_organizer(action, by)
     text = rules.clean_message(text)
+    rules.check_visible(action)
     rules.check_not_cancelled(action, timezone.now())
     with transaction.atomic():
         made = Announcement.objects.create(action=action, text=text)

@@ -91,7 +91,9 @@ def check_in_many(action: Action, entries: list[tuple[User, rules.CheckInInput]]
 
 def _batchable(action: Action) -> bool:
     # A capped action counts pledges under a row lock; a closed one refuses new pledges.
-    return connection.vendor == "postgresql" and action.capacity is None and not rules.is_closed(action, timezone.now())
+    if connection.vendor != "postgresql" or action.capacity is not None or action.is_hidden:
+        return False
+    return not rules.is_closed(action, timezone.now())
 
 
 def _insert_batch(action: Action, items: list[tuple[int, tuple[int, rules.CheckInInput]]]) -> dict[int, CheckIn]:

@@ -22,6 +22,7 @@ def check_in(action: Action, user: User, data: rules.CheckInInput) -> tuple[Chec
     key only starts a new attempt after a rejection.
     """
     data = rules.clean_checkin(action, data)
+    rules.check_visible(action)
     rules.check_not_cancelled(action, timezone.now())
     pledged = pledge(action, user)[0]
     fields = {"lat": data.lat, "lon": data.lon, "accuracy_m": data.accuracy_m}
@@ -69,6 +70,7 @@ def new_checkin(pledge_id: int, action_id: int, data: rules.CheckInInput, receiv
 
 
 def mark_deed_done(action: Action, user: User) -> tuple[CheckIn, bool]:
+    rules.check_visible(action)
     checkin = CheckIn.objects.filter(action=action, pledge__user=user).first()
     if checkin is None or checkin.status != CheckInStatus.VERIFIED:
         raise Conflict("not_verified", "Check in on the spot first: a deed counts after a verified check-in.")

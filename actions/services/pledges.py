@@ -15,6 +15,7 @@ from ..models import Action, Pledge
 
 def pledge(action: Action, user: User, ref_handle: str | None = None) -> tuple[Pledge, bool]:
     """Idempotent: a second pledge by the same person returns the first."""
+    rules.check_visible(action)
     existing = Pledge.objects.filter(action=action, user=user).first()
     if existing:
         return existing, False

@@ -21,8 +21,8 @@ def next_snapshot(action_id: int) -> dict[str, Any] | None:
             .filter(pk=action_id)
             .first()
         )
-        if action is None:
-            return None
+        if action is None or action.is_hidden:
+            return None  # a hidden action's screens show the moderated notice, not counts
         action.seq += 1
         action.save(update_fields=["seq"])
         return selectors.snapshot(action)

@@ -87,6 +87,20 @@ export function createActionView(root, { onSnapshot = () => {}, onPhase = () => 
         view.state = { ...view.state, phase: message.phase, starts_at: message.starts_at, ends_at: message.ends_at };
         tick();
         break;
+      case "moderated": {
+        // Hidden by a moderator: say so plainly, and take no more taps.
+        root.dataset.moderated = "1";
+        let notice = root.querySelector("[data-moderated-notice]");
+        if (!notice) {
+          notice = document.createElement("p");
+          notice.className = "moderated-notice";
+          notice.dataset.moderatedNotice = "";
+          notice.dataset.testid = "moderated";
+          root.prepend(notice);
+        }
+        notice.textContent = message.detail;
+        break;
+      }
       case "error":
         console.warn("server says:", message.code, message.detail);
         break;
