@@ -72,6 +72,8 @@ class ExportOut(Schema):
     pledges: list[dict[str, Any]] = Field(description="Each pledge with its check-in, verdict and deed.")
     following: list[str] = Field(description="Handles you follow.")
     followers: list[str] = Field(description="Handles that follow you.")
+    blocking: list[str] = Field(description="Handles you block.")
+    reports_made: list[dict[str, Any]] = Field(description="Reports you made to the moderators.")
 
 
 @router.get("/me/export", auth=AUTH, response={200: ExportOut, **refusals()})

@@ -13,6 +13,9 @@ class Profile(models.Model):
     is_guest = models.BooleanField(default=False)
     # The address in User.email, confirmed by a link sent to it (accounts/verification.py).
     email_verified = models.BooleanField(default=False)
+    # Vouched for by a moderator (in the admin): their actions are listed publicly from
+    # the start, without the track record others need (actions.rules, public listing).
+    trusted = models.BooleanField(default=False)
 
     class Meta:
         db_table = "actions_profile"  # made by the `actions` app before the split

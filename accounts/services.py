@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.codes import random_string
+from common.denylist import check_allowed
 from common.errors import Conflict
 from common.inputs import one_line
 
@@ -23,12 +24,15 @@ NAME_MAX = 60
 
 
 def clean_name(name: str | None) -> str:
-    return one_line(
-        name,
-        field="name",
-        max_length=NAME_MAX,
-        missing="Enter a display name.",
-        too_long=f"A display name has at most {NAME_MAX} characters.",
+    return check_allowed(
+        one_line(
+            name,
+            field="name",
+            max_length=NAME_MAX,
+            missing="Enter a display name.",
+            too_long=f"A display name has at most {NAME_MAX} characters.",
+        ),
+        "name",
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from common.denylist import check_allowed
 from common.errors import Conflict, Gone, Invalid
 from common.inputs import check_text, one_line
 
@@ -59,6 +60,14 @@ def check_visible(action: Action) -> None:
     """A hidden action refuses every write (410): it is gone for everyone but moderators."""
     if action.is_hidden:
         raise Gone("hidden", HIDDEN_DETAIL)
+
+
+# Public listing (the home page's "happening now and soon", later discovery and nearby
+# alerts) needs a track record; a launch always reaches its organizer's followers. A
+# track record is any of: a moderator vouched for the organizer (Profile.trusted); a
+# verified deed of theirs on an action someone else organized; an earlier action of
+# theirs with TRACK_RECORD_DEEDS verified deeds. selectors.publicly_listed applies it.
+TRACK_RECORD_DEEDS = 5
 
 
 def is_closed(action: Action, now: datetime) -> bool:
@@ -184,7 +193,9 @@ def clean_launch(data: LaunchInput, now: datetime) -> LaunchInput:
         if not RADIUS_MIN <= data.radius_m <= RADIUS_MAX:
             raise Invalid("invalid", "The radius is 10 m to 50 km (or anywhere).", field="radius_m")
     check_coordinates(data.lat, data.lon)
-    return replace(data, title=title, deed=deed, place_name=data.place_name.strip())
+    check_allowed(title, "title")
+    check_allowed(deed, "deed")
+    return replace(data, title=title, deed=deed, place_name=check_allowed(data.place_name.strip(), "place_name"))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -15,7 +15,7 @@ from accounts.selectors import handle_of, person
 
 from . import geo
 from .models import Action, Announcement, CheckIn, CheckInStatus, Phase, Pledge, Visibility
-from .rules import HIDDEN_DETAIL
+from .rules import HIDDEN_DETAIL, TRACK_RECORD_DEEDS
 
 RECENT_PLEDGES = 12
 RECENT_DEEDS = 10
@@ -209,6 +209,23 @@ def launch_message(action: Action) -> dict[str, Any]:
 def pledge_message(made: Pledge) -> dict[str, Any]:
     """To the pledger's followers: who joined which action."""
     return {"type": "pledge", "slug": made.action.slug, **person(made.user)}
+
+
+def publicly_listed(now: datetime | None = None) -> QuerySet[Action]:
+    """Open actions whose organizers have a track record (rules.TRACK_RECORD_DEEDS): what
+    strangers may be shown. Followers see every launch of the people they follow."""
+    now = now or timezone.now()
+    verified_deed = Q(status=CheckInStatus.VERIFIED, deed_done_at__isnull=False)
+    their_deeds = Q(checkins__status=CheckInStatus.VERIFIED, checkins__deed_done_at__isnull=False)
+    helped_elsewhere = CheckIn.objects.filter(verified_deed, pledge__user=OuterRef("organizer")).exclude(
+        action__organizer=OuterRef("organizer")
+    )
+    led_before = (
+        Action.objects.filter(organizer=OuterRef("organizer"), ends_at__lt=now)
+        .annotate(deeds=Count("checkins", filter=their_deeds))
+        .filter(deeds__gte=TRACK_RECORD_DEEDS)
+    )
+    return open_actions(now).filter(Q(organizer__profile__trusted=True) | Exists(helped_elsewhere) | Exists(led_before))
 
 
 def feed_item(action: Action, now: datetime | None = None) -> dict[str, Any]:

@@ -255,6 +255,18 @@ RATE_LIMITS = {
 }
 RATE_LIMITS = {scope: (max(1, int(n * _RATE_SCALE)), seconds) for scope, (n, seconds) in RATE_LIMITS.items()}
 
+
+def deny_words() -> list[str]:
+    words = env_list("DENY_WORDS", "")
+    path = os.environ.get("DENY_WORDS_FILE")
+    if path:
+        words += [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    return words
+
+
+# Words refused in display names, titles and deeds (common/denylist.py).
+DENY_WORDS = deny_words()
+
 GOODMOB = {
     "SNAPSHOT_COALESCE_SECONDS": 0.25,
     "MAX_FUTURE_DAYS": 30,

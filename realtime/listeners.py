@@ -3,10 +3,8 @@ concerns one person goes to their own feed (/ws/me/)."""
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from actions import events, selectors
-from actions.models import Action, Announcement, CheckIn, Pledge
+from actions.models import Action, Announcement, CheckIn
 
 from . import publish
 from .snapshots import request_snapshot
@@ -42,19 +40,6 @@ def tell_message(event: events.MessagePosted) -> None:
     if made is None:
         return
     publish.to_action(made.action_id, selectors.announcement_message(made))
-    deliver_announcement.delay(made.pk)
-
-
-@shared_task
-def deliver_announcement(announcement_id: int) -> int:
-    """Reach pledged participants on /ws/me/ even when the action page is closed.
-    Not idempotent (a second delivery shows twice), so Celery's default early ack."""
-    made = Announcement.objects.select_related("action").filter(pk=announcement_id).first()
-    if made is None:
-        return 0
-    user_ids = list(Pledge.objects.filter(action_id=made.action_id).values_list("user_id", flat=True))
-    publish.to_users(user_ids, selectors.announcement_message(made))
-    return len(user_ids)
 
 
 @events.listen(events.Hidden)

@@ -52,3 +52,25 @@ def unfollow(request: HttpRequest, handle: str) -> dict[str, Any]:
     profile = _follow_target(request, handle)
     services.unfollow(caller(request), profile.user)
     return {"handle": profile.handle, "following": False, "followers": selectors.follower_count(profile.user)}
+
+
+class BlockOut(Schema):
+    handle: str
+    blocked: bool
+
+
+@router.post("/users/{handle}/block", response={200: BlockOut, **refusals(404, 409)})
+def block(request: HttpRequest, handle: str) -> dict[str, Any]:
+    """Block someone: their actions leave your feed, their messages stop reaching you, and
+    follows between you end. Idempotent; 409 `self_block` for yourself."""
+    profile = _follow_target(request, handle)
+    services.block(caller(request), profile.user)
+    return {"handle": profile.handle, "blocked": True}
+
+
+@router.delete("/users/{handle}/block", response={200: BlockOut, **refusals(404)})
+def unblock(request: HttpRequest, handle: str) -> dict[str, Any]:
+    """Unblock someone. Idempotent."""
+    profile = _follow_target(request, handle)
+    services.unblock(caller(request), profile.user)
+    return {"handle": profile.handle, "blocked": False}

@@ -8,10 +8,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from actions import events, selectors
-from actions.models import Action, Pledge
+from actions.models import Action, Announcement, Pledge
 from realtime import publish
 
-from .selectors import followed_among, follower_ids
+from .selectors import blockers_of, followed_among, follower_ids
 
 
 @events.listen(events.Launched)
@@ -26,6 +26,28 @@ def on_pledges(event: events.Pledged) -> None:
     for pledge_id, user_id in event.pledges:
         if user_id in followed:
             announce_pledge.delay(pledge_id)
+
+
+@events.listen(events.MessagePosted)
+def on_message(event: events.MessagePosted) -> None:
+    deliver_announcement.delay(event.announcement_id)
+
+
+@shared_task
+def deliver_announcement(announcement_id: int) -> int:
+    """An organizer's message reaches the pledged participants' own feeds (/ws/me/), even
+    with the action page closed; not those who blocked the organizer."""
+    made = Announcement.objects.select_related("action").filter(pk=announcement_id).first()
+    if made is None:
+        return 0
+    blockers = blockers_of(made.action.organizer_id)
+    user_ids = [
+        uid
+        for uid in Pledge.objects.filter(action_id=made.action_id).values_list("user_id", flat=True)
+        if uid not in blockers
+    ]
+    publish.to_users(user_ids, selectors.announcement_message(made))
+    return len(user_ids)
 
 
 @shared_task

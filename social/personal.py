@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from accounts import personal
 
-from .models import Follow
+from .models import Block, Follow
 
 
 @personal.exporter
@@ -19,9 +19,15 @@ def export(user: User) -> dict[str, Any]:
 
     following = Follow.objects.filter(follower=user).select_related("followee__profile")
     followers = Follow.objects.filter(followee=user).select_related("follower__profile")
-    return {"following": handles(following, "followee"), "followers": handles(followers, "follower")}
+    blocking = Block.objects.filter(blocker=user).select_related("blocked__profile")
+    return {
+        "following": handles(following, "followee"),
+        "followers": handles(followers, "follower"),
+        "blocking": handles(blocking, "blocked"),
+    }
 
 
 @personal.eraser
 def erase(user: User) -> None:
     Follow.objects.filter(Q(follower=user) | Q(followee=user)).delete()
+    Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()

@@ -9,7 +9,7 @@ from accounts.selectors import person
 from actions.models import Action, Pledge
 from actions.selectors import open_actions
 
-from .models import Follow
+from .models import Block, Follow
 
 Viewer = User | AnonymousUser
 
@@ -33,7 +33,17 @@ def is_following(follower: Viewer, followee: User) -> bool:
 
 def feed_for(user: User, limit: int = 30) -> list[Action]:
     followed = Follow.objects.filter(follower=user).values("followee_id")
-    return list(open_actions().filter(organizer_id__in=followed)[:limit])
+    blocked = Block.objects.filter(blocker=user).values("blocked_id")
+    return list(open_actions().filter(organizer_id__in=followed).exclude(organizer_id__in=blocked)[:limit])
+
+
+def blockers_of(user_id: int) -> set[int]:
+    """Who blocked this person: they get none of this person's messages."""
+    return set(Block.objects.filter(blocked_id=user_id).values_list("blocker_id", flat=True))
+
+
+def is_blocking(blocker: Viewer, blocked: User) -> bool:
+    return blocker.is_authenticated and Block.objects.filter(blocker=blocker, blocked=blocked).exists()
 
 
 def followed_pledgers(action: Action, user: Viewer) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.auth import signed_in_user
 from accounts.selectors import get_profile
-from actions.selectors import actions_by, feed_item, open_actions
+from actions.selectors import actions_by, feed_item, publicly_listed
 from common import ratelimit
 from common.errors import RateLimited, ServiceError
 from common.responses import too_many
@@ -26,7 +26,7 @@ def cards(actions: Any) -> list[dict[str, Any]]:
 
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    context: dict[str, Any] = {"open_actions": cards(open_actions()[:12])}
+    context: dict[str, Any] = {"open_actions": cards(publicly_listed()[:12])}
     if user.is_authenticated:
         context["feed"] = cards(selectors.feed_for(user))
         context["mine"] = cards(actions_by(user, limit=6))
@@ -44,6 +44,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "person": found,
             "followers": selectors.follower_count(found.user),
             "following": selectors.is_following(request.user, found.user),
+            "blocking": selectors.is_blocking(request.user, found.user),
             "actions": cards(actions_by(found.user)),
         },
     )
@@ -58,8 +59,14 @@ def toggle_follow(request: HttpRequest, handle: str) -> HttpResponse:
     user = signed_in_user(request)
     try:
         ratelimit.check("follow", str(user.pk))
-        if request.POST.get("intent") == "unfollow":
+        intent = request.POST.get("intent")
+        if intent == "unfollow":
             services.unfollow(user, found.user)
+        elif intent == "block":
+            services.block(user, found.user)
+            messages.success(request, "Blocked: their actions and messages no longer reach you.")
+        elif intent == "unblock":
+            services.unblock(user, found.user)
         else:
             services.follow(user, found.user)
     except RateLimited as exc:

@@ -14,6 +14,7 @@ from django.test import Client
 from accounts import services as accounts
 from actions import selectors, services
 from actions.models import Action
+from common.errors import Invalid
 from moderation import selectors as queue
 from moderation import services as moderation
 from moderation.models import Decision, Report
@@ -164,3 +165,16 @@ def test_report_from_the_page(organizer):
     assert "Send the report" in client.get(f"/a/{action.slug}/report").content.decode()
     client.post(f"/a/{action.slug}/report", {"reason": "spam", "detail": "Looks fake"})
     assert Report.objects.get().detail == "Looks fake"
+
+
+def test_the_deny_list_catches_the_obvious_at_input(organizer, settings):
+    settings.DENY_WORDS = ["badword"]
+
+    for name in ("badword", "B4DW0RD!", "a  Bádword  here"):
+        with pytest.raises(Invalid, match="do not allow"):
+            accounts.create_guest(name)
+    assert accounts.create_guest("Badwordsmith Scunthorpe")  # whole words only
+    with pytest.raises(Invalid):
+        factories.action(organizer, title="Badword party")
+    with pytest.raises(Invalid):
+        moderation.rename(factories.member("x"), "badword", moderator(), "oops")
