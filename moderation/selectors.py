@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from actions.models import Action, Pledge
+from actions.models import Action, Pledge, Visibility
 
 from .models import Decision, Report
 
@@ -88,6 +88,10 @@ def queue(limit: int = 100) -> list[Case]:
         if pk in people
     ]
     return sorted(cases, key=lambda case: case.urgency)[:limit]
+
+
+def hidden_actions(limit: int = 50) -> list[Action]:
+    return list(Action.objects.filter(visibility=Visibility.HIDDEN).select_related("organizer__profile")[:limit])
 
 
 def recent_decisions(limit: int = 50) -> list[Decision]:

@@ -78,7 +78,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "moderation/queue.html",
-        {"cases": selectors.queue(), "decisions": selectors.recent_decisions(20), "reasons": dict(Reason.choices)},
+        {
+            "cases": selectors.queue(),
+            "hidden": selectors.hidden_actions(),
+            "decisions": selectors.recent_decisions(20),
+            "reasons": dict(Reason.choices),
+        },
     )
 
 

@@ -155,7 +155,10 @@ def test_the_queue_page_hides_in_one_click(organizer):
     assert "Selling things" in page and action.title in page
     client.post("/moderation/decide", {"decision": "hide", "action": action.slug, "reason": "Spam"})
     assert Action.objects.get(pk=action.pk).is_hidden
-    assert "queue-empty" in client.get("/moderation/").content.decode()
+    page = client.get("/moderation/").content.decode()
+    assert "queue-empty" in page and 'data-testid="restore"' in page  # listed as hidden
+    client.post("/moderation/decide", {"decision": "restore", "action": action.slug, "reason": "Fine after all"})
+    assert not Action.objects.get(pk=action.pk).is_hidden
 
 
 def test_report_from_the_page(organizer):
