@@ -16,7 +16,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 
 from common.pool import hot
 
-from . import services
+from . import revocation, services
 
 # Signing someone in by our own decision (a new guest, a changed password), not by a
 # password check, names the backend that holds them.
@@ -62,15 +62,31 @@ class SessionAuth(NinjaSessionAuth):
 
 
 # Tokens are long random strings that never change owner: a short per-process cache
-# saves a query on every hot request. TOKEN_TTL bounds how long a deactivated user's
-# token keeps working in a process that already saw it.
+# saves a query on every hot request. A revocation (revocation.py) empties it within
+# REVOCATION_CHECK_S; TOKEN_TTL bounds it when Redis cannot say.
 TOKEN_TTL = 30.0
+REVOCATION_CHECK_S = 1.0
 _token_cache: dict[str, tuple[float, User]] = {}
+_revocations: dict[str, float | int | None] = {"generation": None, "checked_at": float("-inf")}
+
+
+def _checked_recently(now: float) -> bool:
+    return now - float(_revocations["checked_at"] or 0) < REVOCATION_CHECK_S
+
+
+def _follow_revocations(now: float) -> None:
+    """On the hot pool (it asks Redis): drop the cache when a revocation was announced."""
+    current = revocation.generation()
+    _revocations["checked_at"] = now
+    if current is not None and current != _revocations["generation"]:
+        _token_cache.clear()
+        _revocations["generation"] = current
 
 
 async def cached_user_for_token(token: str) -> User | None:
+    now = time.monotonic()
     hit = _token_cache.get(services.hash_token(token))
-    if hit is not None and hit[0] > time.monotonic():
+    if hit is not None and hit[0] > now and _checked_recently(now):
         return hit[1]
     return (await hot(users_for_tokens)([token])).get(token)
 
@@ -78,6 +94,8 @@ async def cached_user_for_token(token: str) -> User | None:
 def users_for_tokens(tokens: list[str]) -> dict[str, User]:
     """The active users behind these tokens: the cache, then one query for the rest."""
     now = time.monotonic()
+    if not _checked_recently(now):
+        _follow_revocations(now)
     found: dict[str, User] = {}
     unseen: dict[str, str] = {}  # hash -> token
     for token in tokens:

@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from . import revocation
 from .models import ApiToken, Profile
 from .selectors import person
 
@@ -90,3 +91,4 @@ def delete_account(user: User) -> None:
         user.save()
         user.user_permissions.clear()
         user.groups.clear()
+        revocation.announce()

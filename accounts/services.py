@@ -17,6 +17,7 @@ from common.denylist import check_allowed
 from common.errors import Conflict
 from common.inputs import one_line
 
+from . import revocation
 from .models import ApiToken, Profile
 
 HANDLE_SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -124,6 +125,8 @@ def tokens_of(user: User) -> list[ApiToken]:
 def revoke_token(user: User, token_id: int) -> bool:
     """Only the owner's own tokens; True when one was revoked."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if deleted:
+        revocation.announce()
     return bool(deleted)
 
 

@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import revocation
 from accounts.models import Profile
 from accounts.services import clean_name
 from actions import services as actions
@@ -137,12 +138,13 @@ def rename(person: User, new_name: str, moderator: User, reason: str | None) -> 
 
 
 def suspend(person: User, moderator: User, reason: str | None) -> Decision:
-    """Its sessions and tokens stop working (inactive users are refused everywhere; a hot
-    door that saw a token in the last 30 seconds may take it that long to notice)."""
+    """Its sessions and tokens stop working (inactive users are refused everywhere; the hot
+    doors' token caches are emptied within a second: accounts/revocation.py)."""
     require_moderator(moderator)
     if person.pk == moderator.pk:
         raise Conflict("self_suspend", "You cannot suspend yourself.")
     why = _why(reason)
     with transaction.atomic():
         User.objects.filter(pk=person.pk).update(is_active=False)
+        revocation.announce()
         return _decide(moderator, Kind.SUSPEND, why, person=person)

@@ -181,3 +181,18 @@ def test_the_deny_list_catches_the_obvious_at_input(organizer, settings):
         factories.action(organizer, title="Badword party")
     with pytest.raises(Invalid):
         moderation.rename(factories.member("x"), "badword", moderator(), "oops")
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_suspended_token_stops_at_the_hot_door_too(monkeypatch):
+    from accounts import auth
+
+    monkeypatch.setattr(auth, "REVOCATION_CHECK_S", 0.0)  # check on every request: no waiting in tests
+    action = await sync_to_async(factories.action)(await sync_to_async(factories.member)("olga"))
+    rude = await sync_to_async(factories.member)("rude")
+    token = await sync_to_async(accounts.issue_token)(rude)
+    assert (await call(f"/api/v1/actions/{action.slug}/pledges", token))[0] == 201  # now cached
+    await sync_to_async(moderation.suspend)(rude, await sync_to_async(moderator)(), "Abuse")
+    status, body, _ = await call(f"/api/v1/actions/{action.slug}/pledges", token)
+    assert (status, body["error"]) == (401, "unauthorized")
