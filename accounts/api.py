@@ -74,6 +74,7 @@ class ExportOut(Schema):
     followers: list[str] = Field(description="Handles that follow you.")
     blocking: list[str] = Field(description="Handles you block.")
     reports_made: list[dict[str, Any]] = Field(description="Reports you made to the moderators.")
+    receipts: list[dict[str, Any]] = Field(description="Signed receipts of your verified deeds.")
 
 
 @router.get("/me/export", auth=AUTH, response={200: ExportOut, **refusals()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Field, Router, Schema, Status
 
 from accounts.auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth, caller
 from common import ratelimit
@@ -15,8 +15,9 @@ from common.pool import hot
 
 from . import doors, protocol, rules, selectors, services
 from .doors import find_action
-from .models import Action
+from .models import Action, Receipt
 from .schemas import ActionCreated, ActionIn, CheckInIn, Funnel, MessageIn, PledgeIn, PledgeOut, Results
+from .services import receipts
 
 router = Router()
 AUTH = [BearerAuth(), SessionAuth()]
@@ -171,3 +172,35 @@ def results(request: HttpRequest, slug: str) -> dict[str, Any]:
         "cells": selectors.public_cells(action),
         "referrers": selectors.top_referrers(action),
     }
+
+
+class ReceiptOut(Schema):
+    payload: str = Field(description="The exact signed text: canonical JSON (sorted keys, no spaces, UTF-8).")
+    signature: str = Field(description="base64url Ed25519 signature of the payload's UTF-8 bytes.")
+
+
+class ReceiptKey(Schema):
+    alg: str
+    public_key: str = Field(description="base64url of the raw 32-byte Ed25519 public key.")
+
+
+@router.get("/receipts/key", response={200: ReceiptKey, **refusals()}, tags=["receipts"])
+def receipt_key(request: HttpRequest) -> dict[str, str]:
+    """The key that signs every receipt: verify one offline with any Ed25519 library."""
+    return {"alg": "Ed25519", "public_key": receipts.public_key()}
+
+
+@router.get("/receipts/{receipt_id}", response={200: ReceiptOut, **refusals(404)}, tags=["receipts"])
+def receipt(request: HttpRequest, receipt_id: str) -> dict[str, str]:
+    """A signed record of one verified deed."""
+    found = Receipt.objects.filter(public_id=receipt_id).first()
+    if found is None:
+        raise NotFound("not_found", "No receipt has that id.")
+    return {"payload": found.payload, "signature": found.signature}
+
+
+@router.get("/me/receipts", auth=AUTH, response={200: list[ReceiptOut], **refusals()}, tags=["receipts"])
+def my_receipts(request: HttpRequest) -> list[dict[str, str]]:
+    """Your receipts, newest first."""
+    mine = Receipt.objects.filter(checkin__pledge__user=caller(request)).order_by("-created_at")
+    return [{"payload": r.payload, "signature": r.signature} for r in mine]

@@ -142,3 +142,14 @@ class Announcement(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["action", "-created_at"], name="announcement_recent")]
+
+
+class Receipt(models.Model):
+    """A signed record of one verified deed (services/receipts.py): anyone can check it
+    offline with the server's public key. `payload` is the exact signed text."""
+
+    public_id = models.CharField(max_length=32, unique=True)
+    checkin = models.OneToOneField(CheckIn, on_delete=models.CASCADE, related_name="receipt")
+    payload = models.TextField()
+    signature = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)

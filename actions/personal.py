@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from accounts import personal
 
-from .models import Action, CheckIn, Pledge
+from .models import Action, CheckIn, Pledge, Receipt
 from .selectors import iso
 
 
@@ -21,6 +21,10 @@ def export(user: User) -> dict[str, Any]:
             for a in Action.objects.filter(organizer=user).order_by("starts_at")
         ],
         "pledges": [_pledge(p) for p in pledges.order_by("created_at")],
+        "receipts": [
+            {"payload": r.payload, "signature": r.signature}
+            for r in Receipt.objects.filter(checkin__pledge__user=user).order_by("created_at")
+        ],
     }
 
 
@@ -53,6 +57,7 @@ def _pledge(made: Pledge) -> dict[str, Any]:
 @personal.eraser
 def erase(user: User) -> None:
     """Pledges, check-ins and deeds stay (tallies count them); where they were does not."""
+    Receipt.objects.filter(checkin__pledge__user=user).delete()  # they name the holder
     CheckIn.objects.filter(pledge__user=user).update(
         lat=None, lon=None, accuracy_m=None, distance_m=None, on_public_map=False
     )

@@ -264,6 +264,11 @@ def deny_words() -> list[str]:
     return words
 
 
+# Receipts of verified deeds are signed with this Ed25519 seed (base64url of 32 bytes);
+# empty: derived from SECRET_KEY. RECEIPT_ISSUER names the signer in every receipt.
+RECEIPT_SIGNING_KEY = os.environ.get("RECEIPT_SIGNING_KEY", "")
+RECEIPT_ISSUER = os.environ.get("RECEIPT_ISSUER", "goodmob")
+
 # Words refused in display names, titles and deeds (common/denylist.py).
 DENY_WORDS = deny_words()
 

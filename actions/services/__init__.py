@@ -9,6 +9,7 @@ from .launch import launch_action
 from .organizers import require_organizer
 from .phases import cancel_action, end_action, sweep_phases, sync_phase
 from .pledges import pledge
+from .receipts import issue as issue_receipt
 from .tallies import next_snapshot
 from .verification import drop_old_coordinates, sweep_pending, verify_pending
 from .visibility import hide_action, restore_action
@@ -23,6 +24,7 @@ __all__ = [
     "drop_old_coordinates",
     "end_action",
     "hide_action",
+    "issue_receipt",
     "restore_action",
     "launch_action",
     "mark_deed_done",
