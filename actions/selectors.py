@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -282,3 +283,34 @@ def recently_live(now: datetime) -> QuerySet[Action]:
     return Action.objects.filter(starts_at__lte=now, ends_at__gte=now - timedelta(minutes=5)).exclude(
         status=Phase.CANCELLED
     )
+
+
+def _count(rows: QuerySet[Any], by: str) -> Any:
+    """A correlated COUNT(*) of `rows` grouped by the field `by` (0 when none)."""
+    counted = rows.order_by().values(by).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def impact(user: User) -> dict[str, int]:
+    """A person's record, computed from rows in one query: deeds verified, actions
+    organized and the verified deeds they gathered, people brought by their link."""
+    deed = Q(status=CheckInStatus.VERIFIED, deed_done_at__isnull=False)
+    record = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            deeds=_count(CheckIn.objects.filter(deed, pledge__user=OuterRef("pk")), "pledge__user"),
+            organized=_count(Action.objects.filter(organizer=OuterRef("pk")), "organizer"),
+            organized_deeds=_count(CheckIn.objects.filter(deed, action__organizer=OuterRef("pk")), "action__organizer"),
+            brought=_count(Pledge.objects.filter(referrer=OuterRef("pk")), "referrer"),
+        )
+        .values("deeds", "organized", "organized_deeds", "brought")
+        .first()
+    )
+    if record is None:
+        return {"deeds": 0, "organized": 0, "organized_deeds": 0, "brought": 0}
+    return {
+        "deeds": record["deeds"],
+        "organized": record["organized"],
+        "organized_deeds": record["organized_deeds"],
+        "brought": record["brought"],
+    }

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.auth import signed_in_user
 from accounts.selectors import get_profile
-from actions.selectors import actions_by, feed_item, publicly_listed
+from actions.selectors import actions_by, feed_item, impact, publicly_listed
 from common import ratelimit
 from common.errors import RateLimited, ServiceError
 from common.responses import too_many
@@ -45,6 +45,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "followers": selectors.follower_count(found.user),
             "following": selectors.is_following(request.user, found.user),
             "blocking": selectors.is_blocking(request.user, found.user),
+            "impact": impact(found.user),
             "actions": cards(actions_by(found.user)),
         },
     )

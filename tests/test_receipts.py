@@ -68,3 +68,16 @@ def test_no_receipt_without_a_verified_deed(organizer):
     made, _ = services.check_in(live, person, services.CheckInInput("far-000001", lat=51.0, lon=19.9, accuracy_m=5))
     services.verify_pending(live.pk)
     assert services.issue_receipt(made.pk) is None and not Receipt.objects.exists()
+
+
+def test_the_impact_record_is_one_query_of_rows(organizer, django_assert_num_queries):
+    from actions import selectors
+
+    live, person = done_deed(organizer)
+    services.pledge(live, factories.guest("Friend"), ref_handle=person.profile.handle)
+    with django_assert_num_queries(1):
+        record = selectors.impact(person)
+    assert record == {"deeds": 1, "organized": 0, "organized_deeds": 0, "brought": 1}
+    assert selectors.impact(organizer) == {"deeds": 0, "organized": 1, "organized_deeds": 1, "brought": 0}
+    page = Client().get(f"/u/{person.profile.handle}").content.decode()
+    assert 'data-testid="impact"' in page and "people brought" in page
