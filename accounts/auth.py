@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -67,20 +68,28 @@ class SessionAuth(NinjaSessionAuth):
 TOKEN_TTL = 30.0
 REVOCATION_CHECK_S = 1.0
 _token_cache: dict[str, tuple[float, User]] = {}
-_revocations: dict[str, float | int | None] = {"generation": None, "checked_at": float("-inf")}
+
+
+@dataclass
+class _Revocations:
+    generation: int | None = None
+    checked_at: float = float("-inf")
+
+
+_revocations = _Revocations()
 
 
 def _checked_recently(now: float) -> bool:
-    return now - float(_revocations["checked_at"] or 0) < REVOCATION_CHECK_S
+    return now - _revocations.checked_at < REVOCATION_CHECK_S
 
 
 def _follow_revocations(now: float) -> None:
     """On the hot pool (it asks Redis): drop the cache when a revocation was announced."""
     current = revocation.generation()
-    _revocations["checked_at"] = now
-    if current is not None and current != _revocations["generation"]:
+    _revocations.checked_at = now
+    if current is not None and current != _revocations.generation:
         _token_cache.clear()
-        _revocations["generation"] = current
+        _revocations.generation = current
 
 
 async def cached_user_for_token(token: str) -> User | None:

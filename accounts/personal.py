@@ -19,6 +19,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from common.times import iso_or_none
+
 from . import revocation
 from .models import ApiToken, Profile
 from .selectors import person
@@ -44,26 +46,22 @@ def eraser(fn: Eraser) -> Eraser:
     return fn
 
 
-def iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def export(user: User) -> dict[str, Any]:
     """Everything kept about this person, as plain JSON-ready data."""
     profile = Profile.objects.filter(user=user).first()
     data: dict[str, Any] = {
-        "exported_at": iso(timezone.now()),
+        "exported_at": iso_or_none(timezone.now()),
         "account": {
             "username": user.get_username(),
             "email": user.email,
             "email_verified": bool(profile and profile.email_verified),
-            "joined": iso(user.date_joined),
-            "last_login": iso(user.last_login),
+            "joined": iso_or_none(user.date_joined),
+            "last_login": iso_or_none(user.last_login),
             "is_guest": bool(profile and profile.is_guest),
             **person(user),
         },
         "api_tokens": [
-            {"name": t.name, "created_at": iso(t.created_at), "last_used_at": iso(t.last_used_at)}
+            {"name": t.name, "created_at": iso_or_none(t.created_at), "last_used_at": iso_or_none(t.last_used_at)}
             for t in ApiToken.objects.filter(user=user).order_by("created_at")
         ],
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from accounts.selectors import display_name
+from common.times import iso
 
 from .models import Action, Pledge
-from .selectors import iso
 
 
 def spreadsheet_safe(text: str) -> str:

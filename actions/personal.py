@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from accounts import personal
+from common.times import iso, iso_or_none
 
 from .models import Action, CheckIn, Pledge, Receipt
-from .selectors import iso
 
 
 @personal.exporter
@@ -49,7 +49,7 @@ def _pledge(made: Pledge) -> dict[str, Any]:
             "distance_m": checkin.distance_m,
             "distance_band_m": checkin.distance_band_m,
             "cell": checkin.cell,
-            "deed_done_at": iso(checkin.deed_done_at) if checkin.deed_done_at else None,
+            "deed_done_at": iso_or_none(checkin.deed_done_at),
         },
     }
 

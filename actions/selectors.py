@@ -3,7 +3,7 @@ shape shared by the page, the socket and the API; protocol.py holds its schema."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from accounts.selectors import handle_of, person
+from common.times import iso
 
 from . import geo
 from .models import Action, Announcement, CheckIn, CheckInStatus, Phase, Pledge, Visibility
@@ -30,10 +31,6 @@ VERDICT_WORDS = {
     "no_location": "We need your location to check you in here.",
     "implausible": "Your phone reported an impossible location. Try again.",
 }
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def counts(action: Action) -> dict[str, int]:

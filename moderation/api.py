@@ -13,6 +13,7 @@ from actions.doors import find_action
 from common import ratelimit
 from common.errors import NotFound
 from common.openapi import refusals
+from common.times import iso
 
 from . import selectors, services
 from .models import Decision, Reason
@@ -59,7 +60,7 @@ def decided(decision: Decision) -> dict[str, Any]:
         "id": decision.pk,
         "kind": decision.kind,
         "reason": decision.reason,
-        "created_at": decision.created_at.isoformat(),
+        "created_at": iso(decision.created_at),
     }
 
 
@@ -103,7 +104,7 @@ def queue(request: HttpRequest) -> list[dict[str, Any]]:
             "reports": case.reports,
             "reasons": case.reasons,
             "pledged": case.pledged,
-            "first_reported": case.first_reported.isoformat(),
+            "first_reported": iso(case.first_reported),
         }
         for case in selectors.queue()
     ]

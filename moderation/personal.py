@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 
 from accounts import personal
 from accounts.selectors import handle_of
+from common.times import iso
 
 from .models import Report
 
@@ -21,7 +22,7 @@ def export(user: User) -> dict[str, Any]:
                 "about": f"action:{r.action.slug}" if r.action else f"person:{handle_of(r.person) if r.person else ''}",
                 "reason": r.reason,
                 "detail": r.detail,
-                "created_at": r.created_at.isoformat(),
+                "created_at": iso(r.created_at),
                 "resolved": r.resolved_at is not None,
             }
             for r in reports

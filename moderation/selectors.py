@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.utils import timezone
 
 from actions.models import Action, Pledge, Visibility
@@ -33,60 +34,35 @@ class Case:
         return (-self.reports, -self.pledged, max(starts_in, 0))
 
 
-def _reasons(reports: list[Report]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for report in reports:
-        found[report.reason] = found.get(report.reason, 0) + 1
-    return found
-
-
 def queue(limit: int = 100) -> list[Case]:
-    open_reports = Report.objects.filter(resolved_at__isnull=True)
-    by_action = {
-        row["action"]: row
-        for row in open_reports.filter(action__isnull=False)
-        .values("action")
-        .annotate(n=Count("*"), first=Min("created_at"))
-    }
-    by_person = {
-        row["person"]: row
-        for row in open_reports.filter(person__isnull=False)
-        .values("person")
-        .annotate(n=Count("*"), first=Min("created_at"))
-    }
-    actions = Action.objects.select_related("organizer__profile").in_bulk(list(by_action))
-    pledged = dict(
-        Pledge.objects.filter(action_id__in=list(by_action)).values_list("action").annotate(n=Count("*")).order_by()
-    )
-    people = User.objects.select_related("profile").in_bulk(list(by_person))
-    details: dict[tuple[str, int], list[Report]] = {}
-    for report in open_reports.order_by("created_at"):
+    """One pass over the open reports (grouped here, since their count, reasons, words and
+    first date all come from the same rows), then the targets and pledge counts."""
+    grouped: dict[tuple[str, int], list[Report]] = {}
+    for report in Report.objects.filter(resolved_at__isnull=True).order_by("created_at"):
         key = ("action", report.action_id) if report.action_id else ("person", report.person_id)
-        details.setdefault(key, []).append(report)  # type: ignore[arg-type]
-    cases = [
-        Case(
-            action=actions[pk],
-            person=None,
-            reports=row["n"],
-            reasons=_reasons(details.get(("action", pk), [])),
-            details=[r.detail for r in details.get(("action", pk), []) if r.detail][:5],
-            first_reported=row["first"],
-            pledged=pledged.get(pk, 0),
+        grouped.setdefault(key, []).append(report)  # type: ignore[arg-type]
+    action_ids = [pk for kind, pk in grouped if kind == "action"]
+    actions = Action.objects.select_related("organizer__profile").in_bulk(action_ids)
+    people = User.objects.select_related("profile").in_bulk([pk for kind, pk in grouped if kind == "person"])
+    pledged = dict(
+        Pledge.objects.filter(action_id__in=action_ids).values_list("action").annotate(n=Count("*")).order_by()
+    )
+    cases = []
+    for (kind, pk), reports in grouped.items():
+        action, person = (actions.get(pk), None) if kind == "action" else (None, people.get(pk))
+        if action is None and person is None:
+            continue
+        cases.append(
+            Case(
+                action=action,
+                person=person,
+                reports=len(reports),
+                reasons=dict(Counter(report.reason for report in reports)),
+                details=[report.detail for report in reports if report.detail][:5],
+                first_reported=reports[0].created_at,
+                pledged=pledged.get(pk, 0) if action else 0,
+            )
         )
-        for pk, row in by_action.items()
-        if pk in actions
-    ] + [
-        Case(
-            action=None,
-            person=people[pk],
-            reports=row["n"],
-            reasons=_reasons(details.get(("person", pk), [])),
-            details=[r.detail for r in details.get(("person", pk), []) if r.detail][:5],
-            first_reported=row["first"],
-        )
-        for pk, row in by_person.items()
-        if pk in people
-    ]
     return sorted(cases, key=lambda case: case.urgency)[:limit]
 
 

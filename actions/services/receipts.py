@@ -26,10 +26,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.selectors import handle_of
+from common.times import iso
 
 from .. import events
 from ..models import CheckIn, CheckInStatus, Receipt
-from ..selectors import iso
 
 RECEIPT_CELL_RESOLUTION = 7  # about 5 km²: where, roughly, without pointing at anyone
 
