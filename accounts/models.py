@@ -16,6 +16,9 @@ class Profile(models.Model):
     # Vouched for by a moderator (in the admin): their actions are listed publicly from
     # the start, without the track record others need (actions.rules, public listing).
     trusted = models.BooleanField(default=False)
+    # Whether the cascade (who brought whom) may show this person's display name; off,
+    # they appear there only as a pseudonym. Members start with it on, guests off.
+    named_in_cascade = models.BooleanField(default=False)
 
     class Meta:
         db_table = "actions_profile"  # made by the `actions` app before the split

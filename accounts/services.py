@@ -43,7 +43,13 @@ def _create_profile(user: User, handle_base: str, display_name: str, *, is_guest
         handle = base if exact and attempt == 0 else f"{base}-{random_string(HANDLE_SUFFIX_ALPHABET, 4)}"
         try:
             with transaction.atomic():
-                return Profile.objects.create(user=user, handle=handle, display_name=display_name, is_guest=is_guest)
+                return Profile.objects.create(
+                    user=user,
+                    handle=handle,
+                    display_name=display_name,
+                    is_guest=is_guest,
+                    named_in_cascade=not is_guest,
+                )
         except IntegrityError:
             if exact:
                 raise Conflict("handle_taken", "That name is taken; pick another.", field="username") from None

@@ -8,15 +8,27 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from accounts.auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth, caller
+from accounts.selectors import person
 from common import ratelimit
 from common.errors import NotFound, ServiceError
 from common.openapi import refusals
 from common.pool import hot
 
-from . import doors, protocol, rules, selectors, services
+from . import cascade, doors, protocol, rules, selectors, services
 from .doors import find_action
-from .models import Action, Receipt
-from .schemas import ActionCreated, ActionIn, CheckInIn, Funnel, MessageIn, PledgeIn, PledgeOut, Results
+from .models import Action, CoOrganizer, Receipt
+from .schemas import (
+    ActionCreated,
+    ActionIn,
+    CheckInIn,
+    Funnel,
+    HandleIn,
+    MessageIn,
+    OrganizerOut,
+    PledgeIn,
+    PledgeOut,
+    Results,
+)
 from .services import receipts
 
 router = Router()
@@ -61,6 +73,13 @@ def resolve_join_code(request: HttpRequest, code: str) -> dict[str, Any]:
         raise NotFound("not_found", "No action has that join code.")
     rules.check_visible(action)
     return selectors.snapshot(action)
+
+
+@router.get("/actions/{slug}/cascade", response={200: protocol.Cascade, **refusals(404, 410)}, tags=["network"])
+def get_cascade(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Who brought whom, read now: one node per person (a pseudonym stable for this action,
+    a name only where its owner allows it, never a place) and totals by depth."""
+    return cascade.current_frame(doors.visible_action(slug))
 
 
 @router.get("/actions/{slug}/tally", response={200: protocol.Counts, **refusals(404, 410)}, tags=["actions"])
@@ -153,6 +172,55 @@ def send_message(request: HttpRequest, slug: str, payload: MessageIn) -> Status:
 def end_early(request: HttpRequest, slug: str) -> dict[str, Any]:
     """End the action now (organizer only). Check-ins after this are rejected as `not_live`."""
     return selectors.snapshot(services.end_action(find_action(slug), caller(request)))
+
+
+def _organizer(invitation: CoOrganizer) -> dict[str, Any]:
+    return {**person(invitation.user), "accepted": invitation.accepted_at is not None}
+
+
+@router.post(
+    "/actions/{slug}/organizers",
+    auth=AUTH,
+    response={201: OrganizerOut, **refusals(403, 404, 409)},
+    tags=["organizer"],
+)
+def invite_organizer(request: HttpRequest, slug: str, payload: HandleIn) -> Status:
+    """Invite a co-organizer by handle (the lead only). They steer once they accept."""
+    return Status(201, _organizer(services.invite(doors.visible_action(slug), caller(request), payload.handle)))
+
+
+@router.post(
+    "/actions/{slug}/organizers/accept",
+    auth=AUTH,
+    response={200: OrganizerOut, **refusals(404)},
+    tags=["organizer"],
+)
+def accept_organizer(request: HttpRequest, slug: str) -> dict[str, Any]:
+    """Accept your invitation to co-organize."""
+    return _organizer(services.accept_invitation(doors.visible_action(slug), caller(request)))
+
+
+@router.delete(
+    "/actions/{slug}/organizers/{handle}",
+    auth=AUTH,
+    response={204: None, **refusals(403, 404)},
+    tags=["organizer"],
+)
+def remove_organizer(request: HttpRequest, slug: str, handle: str) -> Status:
+    """Remove a co-organizer (the lead), or step down yourself. Their powers end at once."""
+    services.remove_organizer(find_action(slug), caller(request), handle)
+    return Status(204, None)
+
+
+@router.post(
+    "/actions/{slug}/lead",
+    auth=AUTH,
+    response={200: protocol.Snapshot, **refusals(403, 404, 409)},
+    tags=["organizer"],
+)
+def hand_lead(request: HttpRequest, slug: str, payload: HandleIn) -> dict[str, Any]:
+    """Hand the lead to a co-organizer who accepted (the lead only; mid-action too)."""
+    return selectors.snapshot(services.hand_lead(doors.visible_action(slug), caller(request), payload.handle))
 
 
 @router.get("/actions/{slug}/funnel", auth=AUTH, response={200: Funnel, **refusals(404)}, tags=["organizer"])

@@ -102,6 +102,27 @@ class Restored(Event):
     name: ClassVar[str] = "action.restored"
 
 
+@dataclass(frozen=True)
+class ShareVisited(Event):
+    """Someone opened a participant's share link (who visited is never kept)."""
+
+    name: ClassVar[str] = "share.visited"
+
+
+@dataclass(frozen=True)
+class OrganizersChanged(Event):
+    """A co-organizer was invited, accepted, stepped down or was removed."""
+
+    name: ClassVar[str] = "action.organizers_changed"
+
+
+@dataclass(frozen=True)
+class LeadChanged(Event):
+    name: ClassVar[str] = "action.lead_changed"
+    previous_id: int
+    lead_id: int
+
+
 Listener = Callable[[Any], None]
 L = TypeVar("L", bound=Listener)
 Runner = Callable[[Callable[[], None]], None]

@@ -40,6 +40,10 @@ class Action(models.Model):
     # Grows by one for every broadcast snapshot, so clients can drop stale ones.
     seq = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # A fork carries the deed of `forked_from` to another place and time; both belong
+    # to one movement.
+    forked_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forks")
+    movement = models.ForeignKey("Movement", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions")
 
     class Meta:
         indexes = [
@@ -78,6 +82,11 @@ class Pledge(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges")
     referrer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    # Attention given: the raid, or the spotlighting action, that brought this pledge.
+    via_raid = models.ForeignKey("Raid", on_delete=models.SET_NULL, null=True, blank=True, related_name="pledges")
+    via_spotlight = models.ForeignKey(
+        Action, on_delete=models.SET_NULL, null=True, blank=True, related_name="spotlight_pledges"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -153,3 +162,80 @@ class Receipt(models.Model):
     payload = models.TextField()
     signature = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class Movement(models.Model):
+    """One deed carried to many places: the original action and its forks. Its tally is
+    the exact sum of theirs, recounted from rows (selectors.movement_counts)."""
+
+    deed = models.CharField(max_length=280)
+    title = models.CharField(max_length=120)
+    origin = models.ForeignKey("Action", on_delete=models.SET_NULL, null=True, related_name="+")
+    # Grows by one for every broadcast movement snapshot, like Action.seq.
+    seq = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("movement", args=[self.pk])
+
+
+class CoOrganizer(models.Model):
+    """Invited by the lead by handle; steers the action once accepted (services/organizers.py)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="co_organizers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="co_organizing")
+    invited_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["action", "user"], name="co_organizer_once")]
+
+
+class Spotlight(models.Model):
+    """An action lending its screens to another (at most rules.SPOTLIGHT_MAX)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="spotlights")
+    target = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="spotlighted_by")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["action", "target"], name="spotlight_once")]
+        ordering = ["position"]
+
+
+class Raid(models.Model):
+    """At or after its end, an action hands its crowd to another: one raid per action."""
+
+    source = models.OneToOneField(Action, on_delete=models.CASCADE, related_name="raid")
+    target = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="raided_by")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+
+class ShareVisit(models.Model):
+    """Visits through a participant's share link, counted per sharer: who visited is never kept."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="share_visits")
+    sharer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_visits")
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["action", "sharer"], name="share_visit_per_sharer")]
+
+
+class Momentum(models.Model):
+    """Levels on an action: each `deeds` verified deeds within `within_minutes` (counted
+    after the previous level) reach the next level and move the end by `add_minutes`,
+    until `cap_minutes` have been added in all (services/momentum.py)."""
+
+    action = models.OneToOneField(Action, on_delete=models.CASCADE, related_name="momentum")
+    deeds = models.PositiveIntegerField()
+    within_minutes = models.PositiveIntegerField()
+    add_minutes = models.PositiveIntegerField()
+    cap_minutes = models.PositiveIntegerField()
+    level = models.PositiveIntegerField(default=0)
+    added_minutes = models.PositiveIntegerField(default=0)
+    level_reached_at = models.DateTimeField(null=True, blank=True)

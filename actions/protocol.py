@@ -14,7 +14,7 @@ import json
 from typing import Any, Literal
 
 from django.conf import settings
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import ConfigDict
 
 PhaseName = Literal["scheduled", "live", "ended", "cancelled"]
@@ -92,6 +92,7 @@ class Snapshot(Strict):
     recent_deeds: list[PersonAt]
     cells: list[Cell]
     messages: list[Message]
+    co_organizers: list[Person]
     seq: int
 
 
@@ -137,6 +138,42 @@ class Moderated(Strict):
     why: str
 
 
+StageName = Literal["visited", "pledged", "arrived", "done"]
+
+
+class CascadeNode(Strict):
+    id: str = Field(description="A pseudonym, stable for this action, meaningless anywhere else.")
+    name: str | None = Field(description="The display name, only if its owner allows it.")
+    stage: StageName
+    brought_by: str | None = Field(description="The id of the person whose link brought them.")
+    depth: int
+    brought: int = Field(description="People their link brought.")
+    branch: int = Field(description="Everyone below them: those they brought, and whom those brought.")
+    visits: int = Field(description="Visits through their link.")
+
+
+class DepthTotals(Strict):
+    depth: int
+    visited: int = Field(description="Visits through the links of the people one level up.")
+    pledged: int
+    arrived: int
+    done: int
+
+
+class Cascade(Strict):
+    """Who brought whom. `full`: the whole graph, replacing any held; otherwise only the
+    nodes new or changed since the frame before (`seq` one less), and ids `removed`."""
+
+    type: Literal["cascade"]
+    slug: str
+    seq: int
+    full: bool
+    nodes: list[CascadeNode]
+    removed: list[str]
+    totals: list[DepthTotals]
+    people: int
+
+
 class Hello(Strict):
     type: Literal["hello"]
     server_now: str
@@ -162,6 +199,7 @@ FRAMES: dict[str, type[Strict]] = {
     "pledge": PledgeNotice,
     "checkin": CheckInVerdict,
     "moderated": Moderated,
+    "cascade": Cascade,
     "hello": Hello,
     "pong": Pong,
     "error": Error,

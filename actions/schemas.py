@@ -78,3 +78,11 @@ class Results(protocol.Strict):
     counts: protocol.Counts
     cells: list[protocol.Cell]
     referrers: list[Referrer]
+
+
+class HandleIn(Schema):
+    handle: str = Field(min_length=1, max_length=40, description="A person's handle (as in /u/<handle>).")
+
+
+class OrganizerOut(protocol.Person):
+    accepted: bool = Field(description="False while the invitation waits for them.")

@@ -15,8 +15,8 @@ from accounts.models import Profile
 from accounts.selectors import handle_of, person
 from common.times import iso
 
-from . import geo
-from .models import Action, Announcement, CheckIn, CheckInStatus, Phase, Pledge, Visibility
+from . import cascade, geo
+from .models import Action, Announcement, CheckIn, CheckInStatus, CoOrganizer, Phase, Pledge, Visibility
 from .rules import HIDDEN_DETAIL, TRACK_RECORD_DEEDS
 
 RECENT_PLEDGES = 12
@@ -92,8 +92,22 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         "recent_deeds": [{**person(c.pledge.user), "at": iso(c.deed_done_at)} for c in recent_deeds if c.deed_done_at],
         "cells": public_cells(action),
         "messages": [announcement_message(m) for m in action.announcements.order_by("-created_at")[:RECENT_MESSAGES]],
+        "co_organizers": [person(c.user) for c in co_organizers(action)],
         "seq": action.seq,
     }
+
+
+def co_organizers(action: Action, *, invited: bool = False) -> QuerySet[CoOrganizer]:
+    """Those who accepted (and, with `invited`, those still invited), oldest first."""
+    rows = CoOrganizer.objects.filter(action=action).select_related("user__profile").order_by("invited_at", "pk")
+    return rows if invited else rows.filter(accepted_at__isnull=False)
+
+
+def invitation_for(action: Action, user: User | AnonymousUser) -> CoOrganizer | None:
+    """The person's invitation to co-organize, while they have not accepted it."""
+    if not user.is_authenticated:
+        return None
+    return CoOrganizer.objects.filter(action=action, user_id=user.pk, accepted_at__isnull=True).first()
 
 
 def public_cells(action: Action) -> list[dict[str, Any]]:
@@ -146,6 +160,7 @@ def my_state(action: Action, user: User | AnonymousUser) -> dict[str, Any]:
         "pledged": pledge is not None,
         "handle": handle_of(user) if user.is_authenticated else None,
         "checkin": checkin_state(action, checkin) if checkin else None,
+        "branch": cascade.own_branch(action, user) if pledge else None,
     }
 
 
@@ -162,8 +177,10 @@ def funnel(action: Action) -> dict[str, Any]:
 
 
 def top_referrers(action: Action, limit: int = 10) -> list[dict[str, Any]]:
+    """The people whose links brought the most deeds, among those who allow their name
+    in the cascade (the others count in it under a pseudonym only)."""
     rows = (
-        Pledge.objects.filter(action=action, referrer__isnull=False)
+        Pledge.objects.filter(action=action, referrer__profile__named_in_cascade=True)
         .values("referrer")
         .annotate(
             brought=Count("id"),

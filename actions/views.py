@@ -28,7 +28,7 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import exports, rules, selectors, services
+from . import cascade, exports, rules, selectors, services
 from .forms import JoinForm, LaunchForm, default_start
 from .models import Action
 
@@ -79,19 +79,41 @@ def launch(request: HttpRequest) -> HttpResponse:
     return render(request, "actions/launch.html", {"form": form})
 
 
+VISITS_COOKIE = "gm_visited"
+
+
+def _count_visit(request: HttpRequest, response: HttpResponse, action: Action, ref: str) -> None:
+    """One visit per browser per action through someone's link. The cookie stays on the
+    visitor's device; the server keeps only the sharer's count."""
+    seen = request.COOKIES.get(VISITS_COOKIE, "").split(".")
+    if str(action.pk) in seen:
+        return
+    try:
+        ratelimit.check("visit", f"{ratelimit.client_ip(request)}:{action.pk}")
+    except RateLimited:
+        return
+    if services.record_visit(action, ref, request.user):
+        seen = [*seen[-49:], str(action.pk)]
+        response.set_cookie(
+            VISITS_COOKIE, ".".join(s for s in seen if s), max_age=7 * 86400, httponly=True, samesite="Lax"
+        )
+
+
 @shown
 @ensure_csrf_cookie
 def action_page(request: HttpRequest, slug: str) -> HttpResponse:
     action = _action_or_404(slug)
     me = selectors.my_state(action, request.user)
-    return render(
+    response = render(
         request,
         "actions/action.html",
         {
             "action": action,
             "snapshot": selectors.snapshot(action),
             "me": me,
-            "is_organizer": request.user.is_authenticated and action.organizer_id == request.user.pk,
+            "is_organizer": services.is_organizer(action, request.user),
+            "is_lead": action.organizer_id == request.user.pk,
+            "invitation": selectors.invitation_for(action, request.user),
             "join_form": JoinForm(initial={"ref": request.GET.get("ref", "")}),
             "share_url": request.build_absolute_uri(selectors.share_path(action, me["handle"]))
             if me["handle"]
@@ -99,6 +121,9 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
         },
     )
+    if ref := request.GET.get("ref", ""):
+        _count_visit(request, response, action, ref)
+    return response
 
 
 @shown
@@ -195,6 +220,8 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
             "action": action,
             "snapshot": selectors.snapshot(action),
             "funnel": selectors.funnel(action),
+            "is_lead": action.organizer_id == request.user.pk,
+            "organizers": selectors.co_organizers(action, invited=True),
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
         },
     )
@@ -213,7 +240,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "snapshot": snapshot,
             "percent": min(100, 100 * counts["deeds"] // counts["goal"]) if counts["goal"] else 0,
             "referrers": selectors.top_referrers(action),
-            "is_organizer": request.user.is_authenticated and action.organizer_id == request.user.pk,
+            "cascade": cascade.current_frame(action),
+            "is_organizer": services.is_organizer(action, request.user),
         },
     )
 

@@ -252,6 +252,7 @@ RATE_LIMITS = {
     "deed": (20, 60),
     "message": (10, 60),
     "report": (20, 3600),
+    "visit": (30, 3600),  # counted visits through one person's link, per address
 }
 RATE_LIMITS = {scope: (max(1, int(n * _RATE_SCALE)), seconds) for scope, (n, seconds) in RATE_LIMITS.items()}
 
@@ -274,6 +275,9 @@ DENY_WORDS = deny_words()
 
 GOODMOB = {
     "SNAPSHOT_COALESCE_SECONDS": 0.25,
+    # The cascade is a drawing, not a count: one frame a second is plenty, and each
+    # one reads the whole graph.
+    "CASCADE_COALESCE_SECONDS": float(os.environ.get("CASCADE_COALESCE_SECONDS", "1.0")),
     "MAX_FUTURE_DAYS": 30,
     "WS_MAX_FRAME_BYTES": 4096,
     "WS_MAX_FRAMES_PER_10S": 50,

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from actions import protocol, selectors
+from actions import cascade, protocol, selectors
 from actions.models import Action
 from common import inputs
 from common.errors import UNAUTHORIZED, ServiceError
 
-from . import publish
+from . import cascades, publish
 from .hub import hub
 
 CLOSE_NOT_FOUND = 4404
@@ -77,7 +78,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     """
 
     channel_layer_alias = "goodmob-none"
-    group: str | None = None
+    hub_groups: tuple[str, ...] = ()  # not `groups`: Channels owns that name
     closing = False
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -127,9 +128,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _error(self, code: str, detail: str) -> None:
         await self._send_json(protocol.error(code, detail))
 
-    async def join(self, group: str) -> None:
-        self.group = group
-        await hub().join(group, id(self), self.scope.get(RAW_SEND) or self.base_send)
+    async def join(self, *groups: str) -> None:
+        self.hub_groups += groups
+        for group in groups:
+            await hub().join(group, id(self), self.scope.get(RAW_SEND) or self.base_send)
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self.closing = True
@@ -140,8 +142,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._leave()
 
     async def _leave(self) -> None:
-        if self.group:
-            group, self.group = self.group, None
+        groups, self.hub_groups = self.hub_groups, ()
+        for group in groups:
             await hub().leave(group, id(self))
 
 
@@ -152,8 +154,20 @@ class NotFoundConsumer(LiveConsumer):
         await self.close(code=CLOSE_NOT_FOUND)
 
 
+@database_sync_to_async
+def _cascade_text(action_id: int) -> str | None:
+    text = cascades.last_full_text(action_id)
+    if text is not None:
+        return text
+    action = Action.objects.filter(pk=action_id).first()
+    if action is None or action.is_hidden:
+        return None
+    return protocol.encode(cascade.current_frame(action))
+
+
 class ActionConsumer(LiveConsumer):
-    """`/ws/actions/<slug>/`: anyone may listen."""
+    """`/ws/actions/<slug>/`: anyone may listen. With `?cascade=1` (the screens that draw
+    it) the socket also gets the whole cascade at once and then its changes."""
 
     async def connect(self) -> None:
         await self.accept()
@@ -165,10 +179,15 @@ class ActionConsumer(LiveConsumer):
         # Join first, read second: a change landing in between arrives as a later
         # snapshot instead of falling into a gap.
         group = publish.action_group(action_id)
-        await self.join(group)
+        wants_cascade = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("cascade") == ["1"]
+        await self.join(group, *([cascades.group(action_id)] if wants_cascade else []))
         text = await hub().snapshot(group, lambda: _snapshot_text(action_id))
         if text is not None:
             await self.send(text_data=text)
+        if wants_cascade and text is not None and not text.startswith('{"type":"moderated"'):
+            graph = await hub().once(("cascade", action_id), lambda: _cascade_text(action_id))
+            if graph is not None:
+                await self.send(text_data=graph)
 
 
 class MeConsumer(LiveConsumer):

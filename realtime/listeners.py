@@ -7,12 +7,18 @@ from actions import events, selectors
 from actions.models import Action, Announcement, CheckIn
 
 from . import publish
+from .cascades import request_cascade
 from .snapshots import request_snapshot
 
 
 @events.listen(events.Pledged, events.DeedDone)
 def recount(event: events.Event) -> None:
     request_snapshot(event.action_id)
+
+
+@events.listen(events.Pledged, events.CheckInsVerified, events.DeedDone, events.ShareVisited)
+def redraw_cascade(event: events.Event) -> None:
+    request_cascade(event.action_id)
 
 
 @events.listen(events.CheckInsVerified, events.CheckInsRejected)
@@ -52,6 +58,6 @@ def tell_hidden(event: events.Hidden) -> None:
     publish.to_groups([publish.action_group(action.pk), publish.user_group(action.organizer_id)], frame)
 
 
-@events.listen(events.Restored)
-def tell_restored(event: events.Restored) -> None:
+@events.listen(events.Restored, events.OrganizersChanged, events.LeadChanged)
+def resend_snapshot(event: events.Event) -> None:
     request_snapshot(event.action_id)

@@ -1,5 +1,6 @@
 """Real-time Celery tasks, defined beside their code and listed here for autodiscovery."""
 
+from .cascades import publish_cascade
 from .snapshots import publish_snapshot, republish_live
 
-__all__ = ["publish_snapshot", "republish_live"]
+__all__ = ["publish_cascade", "publish_snapshot", "republish_live"]

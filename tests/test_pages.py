@@ -188,7 +188,7 @@ def test_organizer_sees_code_and_cancels(action):
 
 def test_someone_else_cannot_cancel(action):
     response = logged_in(factories.member()).post(f"/a/{action.slug}/cancel", follow=True)
-    assert b"Only the organizer can do that." in response.content
+    assert b"Only the lead organizer can do that." in response.content
     action.refresh_from_db()
     assert action.status == "scheduled"
 

@@ -6,15 +6,24 @@ from .announcements import announce
 from .checkin_batch import check_in_many
 from .checkins import check_in, mark_deed_done
 from .launch import launch_action
-from .organizers import require_organizer
+from .organizers import accept as accept_invitation
+from .organizers import hand_lead, invite, is_organizer, require_lead, require_organizer
+from .organizers import remove as remove_organizer
 from .phases import cancel_action, end_action, sweep_phases, sync_phase
 from .pledges import pledge
 from .receipts import issue as issue_receipt
+from .sharing import record_visit
 from .tallies import next_snapshot
 from .verification import drop_old_coordinates, sweep_pending, verify_pending
 from .visibility import hide_action, restore_action
 
 __all__ = [
+    "accept_invitation",
+    "hand_lead",
+    "invite",
+    "is_organizer",
+    "remove_organizer",
+    "require_lead",
     "CheckInInput",
     "LaunchInput",
     "announce",
@@ -30,6 +39,7 @@ __all__ = [
     "mark_deed_done",
     "next_snapshot",
     "pledge",
+    "record_visit",
     "require_organizer",
     "sweep_pending",
     "sweep_phases",

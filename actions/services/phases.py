@@ -13,7 +13,7 @@ from common.tasks import IDEMPOTENT
 
 from .. import events, rules, selectors
 from ..models import Action, Phase
-from .organizers import require_organizer
+from .organizers import require_lead, require_organizer
 
 # Celery's Redis transport redelivers unacked ETA tasks after the visibility timeout;
 # far-off flips are left to the 1-second sweep instead.
@@ -60,7 +60,7 @@ def sweep_phases() -> int:
 
 
 def cancel_action(action: Action, by: User | AnonymousUser) -> Action:
-    require_organizer(action, by)
+    require_lead(action, by)
     return _finish(action, Phase.CANCELLED)
 
 

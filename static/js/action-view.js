@@ -24,7 +24,7 @@ export async function api(method, path, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
-export function createActionView(root, { onSnapshot = () => {}, onPhase = () => {}, onMessage = () => {} } = {}) {
+export function createActionView(root, { onSnapshot = () => {}, onPhase = () => {}, onMessage = () => {}, query = "" } = {}) {
   const clock = new ServerClock();
   const view = { state: readJson("snapshot"), clock, phase: null };
   clock.seed(view.state.server_now);
@@ -114,7 +114,7 @@ export function createActionView(root, { onSnapshot = () => {}, onPhase = () => 
     onSnapshot(view.state, null);
     tick();
     setInterval(tick, 200);
-    view.socket = openSocket(`/ws/actions/${view.state.action.slug}/`, {
+    view.socket = openSocket(`/ws/actions/${view.state.action.slug}/${query}`, {
       onMessage: handle,
       clock,
       onStatus: (status) => document.body.classList.toggle("offline", status !== "open"),

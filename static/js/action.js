@@ -143,9 +143,26 @@ function addFriend(name) {
   box.hidden = false;
 }
 
+// "You brought 4, they brought 9": the person's own branch of the cascade.
+function renderBranch() {
+  const el = $("[data-branch]");
+  const branch = me.branch;
+  if (!el || !branch || !branch.brought) return;
+  const further = branch.branch - branch.brought;
+  const strong = (n) => `<strong>${Number(n).toLocaleString()}</strong>`;
+  el.innerHTML = `You brought ${strong(branch.brought)}${further > 0 ? `, they brought ${strong(further)}` : ""}`;
+  el.hidden = false;
+}
+
 function onPersonal(message) {
   if (message.slug !== slug) return;
-  if (message.type === "checkin") {
+  if (message.type === "cascade") {
+    const mine = message.nodes.find((node) => node.id === me.branch?.id);
+    if (mine) {
+      me.branch = { ...me.branch, brought: mine.brought, branch: mine.branch };
+      renderBranch();
+    }
+  } else if (message.type === "checkin") {
     me.checkin = message;
     renderMe();
   } else if (message.type === "pledge") addFriend(message.name);
@@ -171,6 +188,12 @@ document.querySelectorAll("[data-copy]").forEach((button) => {
     button.textContent = "Copied";
   });
 });
+$("[data-accept-invite]")?.addEventListener("click", async (event) => {
+  event.currentTarget.disabled = true;
+  const { ok, data } = await api("POST", `/api/v1/actions/${slug}/organizers/accept`);
+  if (ok) location.assign(`/a/${slug}/console`);
+  else Object.assign($("[data-invite-error]"), { textContent: data.detail, hidden: false });
+});
 document.querySelectorAll("form[data-confirm]").forEach((form) => {
   form.addEventListener("submit", (event) => {
     if (!confirm(form.dataset.confirm)) event.preventDefault();
@@ -179,5 +202,6 @@ document.querySelectorAll("form[data-confirm]").forEach((form) => {
 
 view.start();
 renderMe();
+renderBranch();
 if (me.checkin?.status === "pending") pollVerdict();
 if (root.dataset.signedIn === "1") openSocket("/ws/me/", { onMessage: onPersonal });

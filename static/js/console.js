@@ -31,8 +31,20 @@ function showSent(messages) {
   );
 }
 
+// A co-organizer who was removed (or a lead who handed over) sees it at once; the
+// server refuses their taps either way.
+function checkPowers(state) {
+  const organizers = [state.action.organizer.handle, ...state.co_organizers.map((p) => p.handle)];
+  const still = organizers.includes(root.dataset.me);
+  $("[data-no-longer]").hidden = still;
+  for (const selector of ["[data-controls]", "[data-message-form]", "[data-organizers]"]) $(selector).hidden ||= !still;
+  const lead = state.action.organizer.handle === root.dataset.me;
+  if (still && (lead ? "1" : "0") !== root.dataset.lead) location.reload();  // the lead changed hands
+}
+
 const view = createActionView(root, {
   onSnapshot(state) {
+    checkPowers(state);
     drawFunnel(state.counts);
     showSent(state.messages);
     refreshFunnel();
@@ -66,6 +78,25 @@ $("[data-end]").addEventListener("click", async (event) => {
   if (ok) view.handle({ type: "phase", phase: data.phase, starts_at: data.starts_at, ends_at: data.ends_at });
   else error.textContent = data.detail;
 });
+async function organizers(method, path, body) {
+  const { ok, data } = await api(method, `/api/v1/actions/${slug}/${path}`, body);
+  const error = $("[data-organizer-error]");
+  error.hidden = ok;
+  if (ok) location.reload();
+  else error.textContent = data.detail;
+}
+$("[data-invite-form]")?.addEventListener("submit", (event) => {
+  event.preventDefault();
+  organizers("POST", "organizers", { handle: event.currentTarget.handle.value.trim().replace(/^@/, "") });
+});
+root.querySelectorAll("[data-remove]").forEach((button) =>
+  button.addEventListener("click", () => organizers("DELETE", `organizers/${button.dataset.remove}`)),
+);
+root.querySelectorAll("[data-make-lead]").forEach((button) =>
+  button.addEventListener("click", () => {
+    if (confirm("Hand the lead over? You stay on as a co-organizer.")) organizers("POST", "lead", { handle: button.dataset.makeLead });
+  }),
+);
 root.querySelectorAll("form[data-confirm]").forEach((form) => {
   form.addEventListener("submit", (event) => {
     if (!confirm(form.dataset.confirm)) event.preventDefault();

@@ -1,5 +1,6 @@
 // The livestream dashboard: legible from across a room, updates live, heals itself.
-import { createActionView, messageBanner } from "./action-view.js";
+import { api, createActionView, messageBanner } from "./action-view.js";
+import { CascadeState, depthWords, drawCascade } from "./cascade.js";
 import { drawCells } from "./map.js";
 
 const root = document.getElementById("action");
@@ -38,7 +39,31 @@ function renderTicker(state, previous) {
   root.querySelector("[data-ticker-empty]").hidden = state.recent_deeds.length > 0;
 }
 
+const cascade = new CascadeState();
+const cascadeCanvas = root.querySelector("[data-cascade]");
+let drawing = null;
+
+function redrawCascade() {
+  if (drawing || !cascadeCanvas) return;
+  drawing = requestAnimationFrame(() => {
+    drawing = null;
+    drawCascade(cascadeCanvas, cascade);
+    root.querySelector("[data-cascade-words]").textContent = depthWords(cascade.totals) || "Share links bring people in: watch the crowd grow here.";
+  });
+}
+
+async function onCascade(frame) {
+  if (!cascade.apply(frame)) {
+    // A frame went missing: take the whole graph again.
+    const { ok, data } = await api("GET", `/api/v1/actions/${root.dataset.slug}/cascade`);
+    if (ok) cascade.apply(data);
+  }
+  redrawCascade();
+}
+window.addEventListener("resize", redrawCascade);
+
 createActionView(root, {
+  query: "?cascade=1",
   onSnapshot(state, previous) {
     renderTicker(state, previous);
     drawCells(root.querySelector("[data-map]"), state.action, state.cells);
@@ -52,5 +77,6 @@ createActionView(root, {
   },
   onMessage(message) {
     if (message.type === "message") showMessage(message);
+    else if (message.type === "cascade") onCascade(message);
   },
 }).start();

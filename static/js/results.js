@@ -1,4 +1,5 @@
 // The results page: the coarse map and the progress bar (no inline script or style: CSP).
+import { CascadeState, depthWords, drawCascade } from "./cascade.js";
 import { drawCells } from "./map.js";
 
 const snapshot = JSON.parse(document.getElementById("snapshot").textContent);
@@ -6,3 +7,11 @@ drawCells(document.querySelector("[data-map]"), snapshot.action, snapshot.cells)
 for (const bar of document.querySelectorAll("[data-percent]")) {
   bar.style.width = `${Number(bar.dataset.percent) || 0}%`;
 }
+
+const cascade = new CascadeState();
+cascade.apply(JSON.parse(document.getElementById("cascade").textContent));
+const canvas = document.querySelector("[data-cascade]");
+const draw = () => drawCascade(canvas, cascade, { dark: false });
+draw();
+window.addEventListener("resize", draw);
+document.querySelector("[data-cascade-words]").textContent = depthWords(cascade.totals) || "Nobody has joined yet.";

@@ -1,0 +1,172 @@
+"""The cascade: who brought whom on one action, read from rows.
+
+A node is a person: everyone who pledged, and anyone whose share link brought people or
+visits without a pledge of their own (stage `visited`). Each has a pseudonym that is
+stable for the action and says nothing across actions; a display name appears only for
+people who allow it (Profile.named_in_cascade). No node carries a place.
+
+Edges point only to an earlier pledge (or to a sharer who never pledged): two people who
+pledged through each other's links would otherwise make a loop, and the later pledge is
+the one that was truly brought.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+from django.contrib.auth.models import AnonymousUser, User
+from django.utils.crypto import salted_hmac
+
+from accounts.models import Profile
+from common import redis as goodmob_redis
+
+from .models import Action, CheckInStatus, Pledge, ShareVisit
+
+STAGES = ("visited", "pledged", "arrived", "done")
+# The fields of a node that screens draw, in the order the delta compares them.
+NODE_FIELDS = ("name", "stage", "brought_by", "depth", "brought", "branch", "visits")
+
+
+def pseudonym(action_id: int, user_id: int) -> str:
+    return salted_hmac("goodmob.cascade", f"{action_id}:{user_id}").hexdigest()[:12]
+
+
+def _stage(checkin_status: str | None, deed_done_at: object) -> str:
+    if checkin_status != CheckInStatus.VERIFIED:
+        return "pledged"
+    return "done" if deed_done_at is not None else "arrived"
+
+
+def graph(action: Action) -> dict[str, Any]:
+    """The whole cascade: nodes in pledge order (parents first) and totals by depth."""
+    rows = list(
+        Pledge.objects.filter(action=action)
+        .order_by("pk")
+        .values_list("pk", "user_id", "referrer_id", "checkin__status", "checkin__deed_done_at")
+    )
+    visits = dict(ShareVisit.objects.filter(action=action).values_list("sharer_id", "visits"))
+    pledge_of = {user_id: pk for pk, user_id, *_ in rows}
+    referrers = {ref for _, _, ref, *_ in rows if ref is not None}
+    sharers = sorted((referrers | set(visits)) - set(pledge_of))
+    people = list(sharers) + [user_id for _, user_id, *_ in rows]
+    names = dict(
+        Profile.objects.filter(user_id__in=people, named_in_cascade=True).values_list("user_id", "display_name")
+    )
+
+    parent: dict[int, int | None] = {uid: None for uid in sharers}
+    stage: dict[int, str] = {uid: "visited" for uid in sharers}
+    for pk, user_id, referrer_id, status, done_at in rows:
+        earlier = referrer_id is not None and (referrer_id in sharers or pledge_of.get(referrer_id, pk) < pk)
+        parent[user_id] = referrer_id if earlier else None
+        stage[user_id] = _stage(status, done_at)
+
+    depth: dict[int, int] = {}
+    brought: dict[int, int] = defaultdict(int)
+    for uid in people:  # parents come first
+        up = parent[uid]
+        depth[uid] = 0 if up is None else depth[up] + 1
+        if up is not None:
+            brought[up] += 1
+    branch: dict[int, int] = defaultdict(int)
+    for uid in reversed(people):
+        up = parent[uid]
+        if up is not None:
+            branch[up] += 1 + branch[uid]
+
+    ids = {uid: pseudonym(action.pk, uid) for uid in people}
+    nodes = [
+        {
+            "id": ids[uid],
+            "name": names.get(uid),
+            "stage": stage[uid],
+            "brought_by": ids[up] if (up := parent[uid]) is not None else None,
+            "depth": depth[uid],
+            "brought": brought[uid],
+            "branch": branch[uid],
+            "visits": visits.get(uid, 0),
+        }
+        for uid in people
+    ]
+    return {
+        "nodes": nodes,
+        "totals": totals(nodes),
+        "people": len(nodes),
+        "owners": {node_id: uid for uid, node_id in ids.items()},
+    }
+
+
+def totals(nodes: list[dict[str, Any]]) -> list[dict[str, int]]:
+    """Per depth: visits through the links of the level above, and how many people there
+    pledged, arrived and did the deed (each stage counts everyone past it too)."""
+    rows: dict[int, dict[str, int]] = {}
+    for node in nodes:
+        row = rows.setdefault(node["depth"], {"visited": 0, "pledged": 0, "arrived": 0, "done": 0})
+        reached = STAGES.index(node["stage"])
+        for name in STAGES[1 : reached + 1]:
+            row[name] += 1
+    for node in nodes:
+        if node["visits"]:
+            rows.setdefault(node["depth"] + 1, {"visited": 0, "pledged": 0, "arrived": 0, "done": 0})
+            rows[node["depth"] + 1]["visited"] += node["visits"]
+    return [{"depth": depth, **rows[depth]} for depth in sorted(rows)]
+
+
+def frame(
+    slug: str, shape: dict[str, Any], seq: int, nodes: list[dict[str, Any]] | None = None, removed: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The `cascade` frame: the whole graph (`full`), or only the nodes that changed."""
+    return {
+        "type": "cascade",
+        "slug": slug,
+        "seq": seq,
+        "full": nodes is None,
+        "nodes": shape["nodes"] if nodes is None else nodes,
+        "removed": list(removed),
+        "totals": shape["totals"],
+        "people": shape["people"],
+    }
+
+
+def seq_key(action_id: int) -> str:
+    """The number of the last cascade frame sent for the action (realtime/cascades.py)."""
+    return goodmob_redis.key("cascade", "seq", action_id)
+
+
+def current_frame(action: Action) -> dict[str, Any]:
+    """The whole graph read now, under the seq of the last frame sent (0 if Redis has none)."""
+    try:
+        seq = int(goodmob_redis.client().get(seq_key(action.pk)) or 0)
+    except redis.RedisError:
+        seq = 0
+    return frame(action.slug, graph(action), seq)
+
+
+def changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Nodes new or changed since `before`, and the ids gone (an account deleted)."""
+    old = {node["id"]: node for node in before}
+    changed = [node for node in after if old.get(node["id"]) != node]
+    present = {node["id"] for node in after}
+    return changed, [node_id for node_id in old if node_id not in present]
+
+
+def own_branch(action: Action, user: User | AnonymousUser) -> dict[str, Any] | None:
+    """One person's place in the cascade without reading all of it: their pseudonym, how
+    many their link brought and how many those brought in turn (level by level)."""
+    if not user.is_authenticated:
+        return None
+    mine = Pledge.objects.filter(action=action, user=user).values_list("pk", flat=True).first()
+    frontier = {user.pk: mine}  # person -> their pledge pk (None: a sharer without one)
+    levels: list[int] = []
+    while frontier:
+        children = Pledge.objects.filter(action=action, referrer_id__in=list(frontier)).values_list(
+            "pk", "user_id", "referrer_id"
+        )
+        found: dict[int, int | None] = {
+            uid: pk for pk, uid, ref in children if (up := frontier[ref]) is None or up < pk
+        }
+        levels.append(len(found))
+        frontier = found
+    return {"id": pseudonym(action.pk, user.pk), "brought": levels[0], "branch": sum(levels)}

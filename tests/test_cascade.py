@@ -1,0 +1,202 @@
+"""The cascade: who brought whom, its privacy, visits, the API and the coalesced frames."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts import services as accounts
+from accounts.models import Profile
+from actions import cascade, protocol, services
+from actions.models import ShareVisit
+
+from . import factories
+from .conftest import assert_problem, connected, next_of_type
+
+pytestmark = pytest.mark.django_db
+
+
+def _nodes(action):
+    shape = cascade.graph(action)
+    return shape, {shape["owners"][n["id"]]: n for n in shape["nodes"]}
+
+
+def _chain(action):
+    """ann came directly; bob through ann; cy through bob; dee through ann; eve is a guest through cy."""
+    ann, bob, cy, dee = (factories.member(n) for n in ("ann", "bob", "cy", "dee"))
+    eve = factories.guest("Eve")
+    services.pledge(action, ann)
+    services.pledge(action, bob, ref_handle="ann")
+    services.pledge(action, cy, ref_handle="bob")
+    services.pledge(action, dee, ref_handle="ann")
+    services.pledge(action, eve, ref_handle=cy.profile.handle)
+    return ann, bob, cy, dee, eve
+
+
+def test_the_graph_has_depths_branches_and_totals(action):
+    ann, bob, cy, dee, eve = _chain(action)
+    factories.move_clock(action, starts_in=timedelta(minutes=-1))
+    services.check_in(action, bob, services.CheckInInput("bob-key-1", **factories.SPOT))
+    services.verify_pending(action.pk)
+    services.mark_deed_done(action, bob)
+
+    shape, by_user = _nodes(action)
+    a, b, c, d, e = (by_user[u.pk] for u in (ann, bob, cy, dee, eve))
+    assert (a["depth"], b["depth"], c["depth"], d["depth"], e["depth"]) == (0, 1, 2, 1, 3)
+    assert b["brought_by"] == a["id"] and e["brought_by"] == c["id"] and a["brought_by"] is None
+    assert (a["brought"], a["branch"]) == (2, 4)
+    assert (b["brought"], b["branch"]) == (1, 2)
+    assert b["stage"] == "done" and a["stage"] == "pledged"
+    assert shape["totals"] == [
+        {"depth": 0, "visited": 0, "pledged": 1, "arrived": 0, "done": 0},
+        {"depth": 1, "visited": 0, "pledged": 2, "arrived": 1, "done": 1},
+        {"depth": 2, "visited": 0, "pledged": 1, "arrived": 0, "done": 0},
+        {"depth": 3, "visited": 0, "pledged": 1, "arrived": 0, "done": 0},
+    ]
+    protocol.check(cascade.frame(action.slug, shape, 1))
+
+
+def test_names_only_for_people_who_allow_them_and_never_a_place(action):
+    ann, bob, cy, dee, eve = _chain(action)
+    Profile.objects.filter(user=dee).update(named_in_cascade=False)
+    _, by_user = _nodes(action)
+    assert by_user[ann.pk]["name"] == "Ann"
+    assert by_user[dee.pk]["name"] is None  # a member who turned it off
+    assert by_user[eve.pk]["name"] is None  # guests are pseudonymous unless they opt in
+    text = json.dumps(cascade.current_frame(action))
+    for secret in ("dee", "Dee", "Eve", eve.profile.handle, "lat", "lon", "cell", "Market"):
+        assert secret not in text
+
+
+def test_pseudonyms_are_stable_per_action_and_differ_between_actions(action):
+    ann = factories.member("ann")
+    other = factories.action(factories.member("otto"))
+    services.pledge(action, ann)
+    services.pledge(other, ann)
+    first, _ = _nodes(action)
+    again, _ = _nodes(action)
+    elsewhere, _ = _nodes(other)
+    assert first["nodes"][0]["id"] == again["nodes"][0]["id"] != elsewhere["nodes"][0]["id"]
+
+
+def test_two_people_who_joined_through_each_other_make_no_loop(action):
+    ann, bob = factories.member("ann"), factories.member("bob")
+    services.pledge(action, ann, ref_handle="bob")  # bob shared before pledging
+    services.pledge(action, bob, ref_handle="ann")
+    _, by_user = _nodes(action)
+    assert by_user[ann.pk]["brought_by"] is None and by_user[ann.pk]["depth"] == 0
+    assert by_user[bob.pk]["brought_by"] == by_user[ann.pk]["id"]
+    assert cascade.own_branch(action, ann) == {"id": by_user[ann.pk]["id"], "brought": 1, "branch": 1}
+    assert cascade.own_branch(action, bob)["branch"] == 0
+
+
+def test_a_sharer_who_never_pledged_is_a_visited_node(action, organizer):
+    ann = factories.member("ann")
+    services.pledge(action, ann, ref_handle=organizer.profile.handle)
+    _, by_user = _nodes(action)
+    assert by_user[organizer.pk]["stage"] == "visited"
+    assert by_user[ann.pk]["brought_by"] == by_user[organizer.pk]["id"]
+
+
+def test_own_branch_matches_the_graph(action):
+    ann, *_ = _chain(action)
+    _, by_user = _nodes(action)
+    assert cascade.own_branch(action, ann) == {"id": by_user[ann.pk]["id"], "brought": 2, "branch": 4}
+
+
+def test_visits_are_counted_per_sharer_once_per_browser(client, action):
+    ann = factories.member("ann")
+    services.pledge(action, ann)
+    url = f"/a/{action.slug}?ref=ann"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # the same browser again
+    assert ShareVisit.objects.get(action=action, sharer=ann).visits == 1
+    other = type(client)()
+    other.get(url)
+    assert ShareVisit.objects.get(action=action, sharer=ann).visits == 2
+    for bad in ("nobody-here", "x" * 500, "%F0%9F%98%80", ""):
+        assert client.get(f"/a/{action.slug}?ref={bad}").status_code == 200
+    assert client.get(f"/a/{action.slug}?ref=%00").status_code == 400  # bad bytes are refused before the view
+    _, by_user = _nodes(action)
+    assert by_user[ann.pk]["visits"] == 2
+    assert cascade.graph(action)["totals"][1]["visited"] == 2
+
+
+def test_opening_ones_own_link_counts_nothing(client, action):
+    ann = factories.member("ann")
+    services.pledge(action, ann)
+    client.force_login(ann)
+    client.get(f"/a/{action.slug}?ref=ann")
+    assert not ShareVisit.objects.exists()
+
+
+def test_the_api_gives_the_whole_graph(api, action):
+    _chain(action)
+    response = api.get(f"/api/v1/actions/{action.slug}/cascade")
+    assert response.status_code == 200
+    body = response.json()
+    protocol.check(body)
+    assert body["full"] is True and body["people"] == 5
+    assert_problem(api.get("/api/v1/actions/no-such-action/cascade"), 404, "not_found")
+    services.hide_action(action, "spam")
+    assert_problem(api.get(f"/api/v1/actions/{action.slug}/cascade"), 410, "hidden")
+
+
+def test_the_page_shows_a_participant_their_branch(client, action):
+    ann, *_ = _chain(action)
+    client.force_login(ann)
+    page = client.get(f"/a/{action.slug}").content.decode()
+    me = json.loads(page.split('id="me" type="application/json">')[1].split("</script>")[0])
+    assert me["branch"]["brought"] == 2 and me["branch"]["branch"] == 4
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_late_joiners_get_the_graph_and_then_coalesced_changes(celery_worker):
+    action = await sync_to_async(factories.action)(await sync_to_async(factories.member)("olga"))
+    ann = await sync_to_async(factories.member)("ann")
+    await sync_to_async(services.pledge)(action, ann)
+    token = await sync_to_async(accounts.issue_token)(ann)
+    screen = await connected(f"/ws/actions/{action.slug}/?cascade=1")
+    await next_of_type(screen, "snapshot")
+    first = await next_of_type(screen, "cascade", timeout=10)
+    assert first["full"] is True
+    phone = await connected("/ws/me/", (b"authorization", f"Bearer {token}".encode()))
+
+    def crowd() -> None:
+        for n in range(30):
+            services.pledge(action, factories.guest(f"G{n}"), ref_handle="ann")
+
+    await sync_to_async(crowd)()
+    held: dict[str, dict] = {n["id"]: n for n in first["nodes"]}
+    frames = []
+    while len(held) < 31:
+        frame = await next_of_type(screen, "cascade", timeout=20)
+        frames.append(frame)
+        if frame["full"]:
+            held = {}
+        held.update({n["id"]: n for n in frame["nodes"]})
+    assert len(frames) < 30  # coalesced: never one frame per pledge
+    assert [f["seq"] for f in frames] == sorted({f["seq"] for f in frames})
+    exact = await sync_to_async(cascade.current_frame)(action)
+    assert held == {n["id"]: n for n in exact["nodes"]}
+
+    mine = await next_of_type(phone, "cascade", timeout=10)
+    assert [n["id"] for n in mine["nodes"]] == [cascade.pseudonym(action.pk, ann.pk)]
+    while mine["nodes"][0]["brought"] < 30:
+        mine = await next_of_type(phone, "cascade", timeout=10)
+    # A later screen gets the whole graph at once.
+    late = await connected(f"/ws/actions/{action.slug}/?cascade=1")
+    whole = await next_of_type(late, "cascade", timeout=10)
+    assert whole["full"] and whole["people"] == 31
+    # Screens that do not ask for it never get cascade frames.
+    plain = await connected(f"/ws/actions/{action.slug}/")
+    await next_of_type(plain, "snapshot")
+    await sync_to_async(services.pledge)(action, await sync_to_async(factories.guest)("Late"), "ann")
+    while (frame := await plain.receive_json_from(timeout=10))["type"] != "snapshot" or frame["counts"]["pledged"] < 32:
+        assert frame["type"] != "cascade"
+    for ws in (screen, phone, late, plain):
+        await ws.disconnect()
