@@ -24,10 +24,13 @@ from .schemas import (
     Funnel,
     HandleIn,
     MessageIn,
+    MomentumIn,
     OrganizerOut,
     PledgeIn,
     PledgeOut,
+    RaidIn,
     Results,
+    SpotlightIn,
 )
 from .services import receipts
 
@@ -223,6 +226,56 @@ def hand_lead(request: HttpRequest, slug: str, payload: HandleIn) -> dict[str, A
     return selectors.snapshot(services.hand_lead(doors.visible_action(slug), caller(request), payload.handle))
 
 
+@router.put(
+    "/actions/{slug}/spotlight",
+    auth=AUTH,
+    response={200: protocol.SpotlightFrame, **refusals(403, 404, 409, 410)},
+    tags=["network"],
+)
+def spotlight(request: HttpRequest, slug: str, payload: SpotlightIn) -> dict[str, Any]:
+    """Show up to three other upcoming or live actions on this action's pages and dashboard
+    (organizers). Every open screen gets a `spotlight` frame."""
+    action = find_action(slug)
+    services.set_spotlight(action, caller(request), payload.slugs)
+    return selectors.spotlight_message(action)
+
+
+@router.post(
+    "/actions/{slug}/raid",
+    auth=AUTH,
+    response={201: protocol.RaidFrame, **refusals(403, 404, 409, 410)},
+    tags=["network"],
+)
+def raid(request: HttpRequest, slug: str, payload: RaidIn) -> Status:
+    """At or after the end, hand the crowd to another open action (organizers; a live action
+    ends now). Every open page, dashboard and pledger's feed gets a `raid` frame."""
+    made = services.raid(find_action(slug), caller(request), payload.to)
+    return Status(201, selectors.raid_message(made))
+
+
+@router.put(
+    "/actions/{slug}/momentum",
+    auth=AUTH,
+    response={200: protocol.MomentumState, **refusals(403, 404, 409, 410)},
+    tags=["organizer"],
+)
+def set_momentum(request: HttpRequest, slug: str, payload: MomentumIn) -> dict[str, Any]:
+    """Set momentum levels (organizers, until the end): each `deeds` deeds done within
+    `within_minutes` reach a level that moves the end by `add_minutes`, `cap_minutes` in all."""
+    action = find_action(slug)
+    services.set_momentum(action, caller(request), rules.MomentumInput(**payload.dict()))
+    return selectors.momentum_state(action) or {}
+
+
+@router.delete(
+    "/actions/{slug}/momentum", auth=AUTH, response={204: None, **refusals(403, 404, 409, 410)}, tags=["organizer"]
+)
+def clear_momentum(request: HttpRequest, slug: str) -> Status:
+    """Remove the levels (the minutes already added stay)."""
+    services.set_momentum(find_action(slug), caller(request), None)
+    return Status(204, None)
+
+
 @router.get("/actions/{slug}/funnel", auth=AUTH, response={200: Funnel, **refusals(404)}, tags=["organizer"])
 def funnel(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Pledged, checked in, done, pending and rejections by reason. Organizer only."""
@@ -239,6 +292,7 @@ def results(request: HttpRequest, slug: str) -> dict[str, Any]:
         "counts": selectors.counts(action),
         "cells": selectors.public_cells(action),
         "referrers": selectors.top_referrers(action),
+        "attention": selectors.attention(action),
     }
 
 

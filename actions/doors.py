@@ -67,7 +67,8 @@ def recent_action(slug: str) -> Action:
 def pledge_as(user: User, slug: str, payload: PledgeIn | None, site: str) -> tuple[int, dict[str, Any]]:
     action = find_action(slug)
     ratelimit.check("pledge", str(user.pk))
-    made, created = services.pledge(action, user, ref_handle=payload.ref if payload else None)
+    came_from = services.Attention(payload.via_raid, payload.via_spotlight) if payload else None
+    made, created = services.pledge(action, user, ref_handle=payload.ref if payload else None, came_from=came_from)
     handle = handle_of(user)
     return 201 if created else 200, {
         "action": action.slug,

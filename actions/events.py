@@ -123,6 +123,33 @@ class LeadChanged(Event):
     lead_id: int
 
 
+@dataclass(frozen=True)
+class SpotlightChanged(Event):
+    name: ClassVar[str] = "action.spotlight_changed"
+
+
+@dataclass(frozen=True)
+class RaidStarted(Event):
+    """The action (the source) handed its crowd to another."""
+
+    name: ClassVar[str] = "raid.started"
+    raid_id: int
+
+
+@dataclass(frozen=True)
+class MomentumSet(Event):
+    name: ClassVar[str] = "action.momentum_set"
+
+
+@dataclass(frozen=True)
+class LevelReached(Event):
+    """The crowd reached a momentum level: the end moved by `added_minutes`."""
+
+    name: ClassVar[str] = "action.level_reached"
+    level: int
+    added_minutes: int
+
+
 Listener = Callable[[Any], None]
 L = TypeVar("L", bound=Listener)
 Runner = Callable[[Callable[[], None]], None]

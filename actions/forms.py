@@ -12,6 +12,8 @@ from . import geo, rules
 class JoinForm(forms.Form):
     name = forms.CharField(max_length=NAME_MAX, required=False, label="Your name")
     ref = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+    via_raid = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
+    via_spotlight = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
 
 
 class LaunchForm(forms.Form):

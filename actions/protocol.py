@@ -80,7 +80,18 @@ class Message(Strict):
     at: str
 
 
+class MomentumState(Strict):
+    deeds: int = Field(description="Deeds that reach a level, done within `within_minutes`.")
+    within_minutes: int
+    add_minutes: int = Field(description="Minutes each level adds to the end.")
+    cap_minutes: int = Field(description="The most minutes all levels add together.")
+    level: int
+    added_minutes: int
+
+
 class Snapshot(Strict):
+    """Everything a screen of one action needs (docs/protocol.md)."""
+
     type: Literal["snapshot"]
     action: ActionFields
     phase: PhaseName
@@ -93,7 +104,38 @@ class Snapshot(Strict):
     cells: list[Cell]
     messages: list[Message]
     co_organizers: list[Person]
+    spotlight: list[FeedItem]
+    raid: FeedItem | None
+    momentum: MomentumState | None
     seq: int
+
+
+class SpotlightFrame(Strict):
+    """The organizers lend their screens to these actions (at most three, in order)."""
+
+    type: Literal["spotlight"]
+    slug: str
+    actions: list[FeedItem]
+
+
+class RaidFrame(Strict):
+    """The action handed its crowd to `to`: offer a one-tap pledge there."""
+
+    type: Literal["raid"]
+    slug: str
+    to: FeedItem
+    at: str
+
+
+class Level(Strict):
+    """The crowd reached a momentum level: every countdown moves to the new `ends_at`."""
+
+    type: Literal["level"]
+    slug: str
+    level: int
+    added_minutes: int
+    ends_at: str
+    server_now: str
 
 
 class PhaseFrame(Strict):
@@ -200,6 +242,9 @@ FRAMES: dict[str, type[Strict]] = {
     "checkin": CheckInVerdict,
     "moderated": Moderated,
     "cascade": Cascade,
+    "spotlight": SpotlightFrame,
+    "raid": RaidFrame,
+    "level": Level,
     "hello": Hello,
     "pong": Pong,
     "error": Error,

@@ -44,6 +44,15 @@ DEED_GRACE = timedelta(minutes=30)
 
 CLOSED = (Phase.ENDED, Phase.CANCELLED)
 
+# Attention: other actions one action may spotlight at a time.
+SPOTLIGHT_MAX = 3
+
+# Momentum levels.
+LEVEL_DEEDS_MAX = 1_000_000
+LEVEL_WITHIN_MAX = 60
+LEVEL_ADD_MAX = 60
+LEVEL_CAP_MAX = 180
+
 
 def check_coordinates(lat: float | None, lon: float | None) -> None:
     """Each coordinate given is a finite number inside its bounds."""
@@ -217,3 +226,27 @@ def clean_checkin(action: Action, data: CheckInInput) -> CheckInInput:
         if not in_range(data.accuracy_m, 0, ACCURACY_MAX):
             raise Invalid("invalid", "Send accuracy_m, the fix's accuracy in metres (0 or more).", field="accuracy_m")
     return CheckInInput(key, data.lat, data.lon, data.accuracy_m)
+
+
+@dataclass(frozen=True)
+class MomentumInput:
+    deeds: int
+    within_minutes: int
+    add_minutes: int
+    cap_minutes: int
+
+
+def clean_momentum(data: MomentumInput) -> MomentumInput:
+    if not 1 <= data.deeds <= LEVEL_DEEDS_MAX:
+        raise Invalid("invalid", f"A level needs 1 to {LEVEL_DEEDS_MAX:,} deeds.", field="deeds")
+    if not 1 <= data.within_minutes <= LEVEL_WITHIN_MAX:
+        raise Invalid("invalid", f"Count deeds within 1 to {LEVEL_WITHIN_MAX} minutes.", field="within_minutes")
+    if not 1 <= data.add_minutes <= LEVEL_ADD_MAX:
+        raise Invalid("invalid", f"A level adds 1 to {LEVEL_ADD_MAX} minutes.", field="add_minutes")
+    if not data.add_minutes <= data.cap_minutes <= LEVEL_CAP_MAX:
+        raise Invalid(
+            "invalid",
+            f"The cap is at least the minutes one level adds, and at most {LEVEL_CAP_MAX}.",
+            field="cap_minutes",
+        )
+    return data

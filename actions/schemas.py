@@ -17,8 +17,32 @@ Latitude = Annotated[float, Field(strict=True, ge=geo.LAT_MIN, le=geo.LAT_MAX)]
 Longitude = Annotated[float, Field(strict=True, ge=geo.LON_MIN, le=geo.LON_MAX)]
 
 
+# Slugs and handles (Django's SlugField): an unknown one is a 404, a malformed one a 422.
+SLUG = r"^[-a-zA-Z0-9_]+$"
+Strict = protocol.Strict
+
+
 class PledgeIn(Schema):
     ref: str | None = Field(None, max_length=40, description="The handle of whoever shared the link.")
+    via_raid: str | None = Field(
+        None, max_length=60, pattern=SLUG, description="The slug of the action whose raid brought you."
+    )
+    via_spotlight: str | None = Field(
+        None, max_length=60, pattern=SLUG, description="The slug of the action whose spotlight brought you."
+    )
+
+
+# The network's inputs take no other keys: a typo is a 422, not silently nothing.
+class SpotlightIn(Strict):
+    slugs: list[Annotated[str, Field(max_length=60, pattern=SLUG)]] = Field(
+        max_length=rules.SPOTLIGHT_MAX,
+        json_schema_extra={"uniqueItems": True},
+        description="Up to three other actions, each once, in order; [] clears it.",
+    )
+
+
+class RaidIn(Strict):
+    to: str = Field(max_length=60, pattern=SLUG, description="The slug of the action to hand the crowd to.")
 
 
 class PledgeOut(Schema):
@@ -74,15 +98,35 @@ class Referrer(protocol.Person):
     deeds: int
 
 
+class Passed(protocol.Strict):
+    people: int
+    deeds: int = Field(description="How many of them did the deed (verified).")
+
+
+class Attention(protocol.Strict):
+    given: Passed = Field(description="People this action passed on to others by spotlight or raid.")
+    received: Passed = Field(description="People other actions passed on to this one.")
+
+
 class Results(protocol.Strict):
     counts: protocol.Counts
     cells: list[protocol.Cell]
     referrers: list[Referrer]
+    attention: Attention
 
 
-class HandleIn(Schema):
-    handle: str = Field(min_length=1, max_length=40, description="A person's handle (as in /u/<handle>).")
+class HandleIn(Strict):
+    handle: str = Field(max_length=40, pattern=SLUG, description="A person's handle (as in /u/<handle>).")
 
 
 class OrganizerOut(protocol.Person):
     accepted: bool = Field(description="False while the invitation waits for them.")
+
+
+class MomentumIn(Strict):
+    deeds: int = Field(ge=1, le=rules.LEVEL_DEEDS_MAX, description="Deeds that reach a level...")
+    within_minutes: int = Field(ge=1, le=rules.LEVEL_WITHIN_MAX, description="...when done within these minutes.")
+    add_minutes: int = Field(ge=1, le=rules.LEVEL_ADD_MAX, description="Minutes each level adds to the end.")
+    cap_minutes: int = Field(
+        ge=1, le=rules.LEVEL_CAP_MAX, description="The most minutes all levels add (at least add_minutes)."
+    )

@@ -16,7 +16,7 @@ from accounts.selectors import handle_of, person
 from common.times import iso
 
 from . import cascade, geo
-from .models import Action, Announcement, CheckIn, CheckInStatus, CoOrganizer, Phase, Pledge, Visibility
+from .models import Action, Announcement, CheckIn, CheckInStatus, CoOrganizer, Momentum, Phase, Pledge, Raid, Visibility
 from .rules import HIDDEN_DETAIL, TRACK_RECORD_DEEDS
 
 RECENT_PLEDGES = 12
@@ -93,6 +93,9 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         "cells": public_cells(action),
         "messages": [announcement_message(m) for m in action.announcements.order_by("-created_at")[:RECENT_MESSAGES]],
         "co_organizers": [person(c.user) for c in co_organizers(action)],
+        "spotlight": spotlight_items(action, now),
+        "raid": raid_target(action, now),
+        "momentum": momentum_state(action),
         "seq": action.seq,
     }
 
@@ -101,6 +104,61 @@ def co_organizers(action: Action, *, invited: bool = False) -> QuerySet[CoOrgani
     """Those who accepted (and, with `invited`, those still invited), oldest first."""
     rows = CoOrganizer.objects.filter(action=action).select_related("user__profile").order_by("invited_at", "pk")
     return rows if invited else rows.filter(accepted_at__isnull=False)
+
+
+def spotlight_items(action: Action, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The spotlighted actions still worth a tap: visible and open (one hidden or ended
+    since it was chosen drops out by itself)."""
+    now = now or timezone.now()
+    targets = open_actions(now).filter(spotlighted_by__action=action).order_by("spotlighted_by__position")
+    return [feed_item(target, now) for target in targets]
+
+
+def spotlight_message(action: Action) -> dict[str, Any]:
+    return {"type": "spotlight", "slug": action.slug, "actions": spotlight_items(action)}
+
+
+def raid_target(action: Action, now: datetime | None = None) -> dict[str, Any] | None:
+    raid = Raid.objects.filter(source=action, target__visibility=Visibility.PUBLIC).select_related(
+        "target__organizer__profile"
+    )
+    found = raid.first()
+    return feed_item(found.target, now) if found else None
+
+
+MOMENTUM_FIELDS = ("deeds", "within_minutes", "add_minutes", "cap_minutes", "level", "added_minutes")
+
+
+def momentum_state(action: Action) -> dict[str, int] | None:
+    found = Momentum.objects.filter(action=action).first()
+    return {name: getattr(found, name) for name in MOMENTUM_FIELDS} if found else None
+
+
+def level_message(action: Action, level: int, added_minutes: int) -> dict[str, Any]:
+    return {
+        "type": "level",
+        "slug": action.slug,
+        "level": level,
+        "added_minutes": added_minutes,
+        "ends_at": iso(action.ends_at),
+        "server_now": iso(timezone.now()),
+    }
+
+
+def raid_message(raid: Raid) -> dict[str, Any]:
+    return {"type": "raid", "slug": raid.source.slug, "to": feed_item(raid.target), "at": iso(raid.at)}
+
+
+def attention(action: Action) -> dict[str, dict[str, int]]:
+    """People this action passed on to others (spotlight and raid) and how many did the
+    deed there; and those other actions passed on to it."""
+    deed = Q(checkin__status=CheckInStatus.VERIFIED, checkin__deed_done_at__isnull=False)
+    given = Pledge.objects.filter(Q(via_raid__source=action) | Q(via_spotlight=action))
+    received = Pledge.objects.filter(action=action).filter(Q(via_raid__isnull=False) | Q(via_spotlight__isnull=False))
+    return {
+        name: rows.aggregate(people=Count("pk"), deeds=Count("pk", filter=deed))
+        for name, rows in (("given", given), ("received", received))
+    }
 
 
 def invitation_for(action: Action, user: User | AnonymousUser) -> CoOrganizer | None:
@@ -307,24 +365,32 @@ def _count(rows: QuerySet[Any], by: str) -> Any:
 
 def impact(user: User) -> dict[str, int]:
     """A person's record, computed from rows in one query: deeds verified, actions
-    organized and the verified deeds they gathered, people brought by their link."""
+    organized and the verified deeds they gathered, people brought by their link, and
+    attention: people their actions passed on to others by spotlight or raid (given),
+    and people others passed on to their actions (received)."""
     deed = Q(status=CheckInStatus.VERIFIED, deed_done_at__isnull=False)
+    me = OuterRef("pk")
     record = (
         User.objects.filter(pk=user.pk)
         .annotate(
-            deeds=_count(CheckIn.objects.filter(deed, pledge__user=OuterRef("pk")), "pledge__user"),
-            organized=_count(Action.objects.filter(organizer=OuterRef("pk")), "organizer"),
-            organized_deeds=_count(CheckIn.objects.filter(deed, action__organizer=OuterRef("pk")), "action__organizer"),
-            brought=_count(Pledge.objects.filter(referrer=OuterRef("pk")), "referrer"),
+            deeds=_count(CheckIn.objects.filter(deed, pledge__user=me), "pledge__user"),
+            organized=_count(Action.objects.filter(organizer=me), "organizer"),
+            organized_deeds=_count(CheckIn.objects.filter(deed, action__organizer=me), "action__organizer"),
+            brought=_count(Pledge.objects.filter(referrer=me), "referrer"),
+            given_by_raid=_count(Pledge.objects.filter(via_raid__source__organizer=me), "via_raid__source__organizer"),
+            given_by_spotlight=_count(Pledge.objects.filter(via_spotlight__organizer=me), "via_spotlight__organizer"),
+            attention_received=_count(
+                Pledge.objects.filter(Q(via_raid__isnull=False) | Q(via_spotlight__isnull=False), action__organizer=me),
+                "action__organizer",
+            ),
         )
-        .values("deeds", "organized", "organized_deeds", "brought")
+        .values(*IMPACT_FIELDS[:4], "given_by_raid", "given_by_spotlight", "attention_received")
         .first()
     )
     if record is None:
-        return {"deeds": 0, "organized": 0, "organized_deeds": 0, "brought": 0}
-    return {
-        "deeds": record["deeds"],
-        "organized": record["organized"],
-        "organized_deeds": record["organized_deeds"],
-        "brought": record["brought"],
-    }
+        return dict.fromkeys(IMPACT_FIELDS, 0)
+    record["attention_given"] = record.pop("given_by_raid") + record.pop("given_by_spotlight")
+    return {name: record[name] for name in IMPACT_FIELDS}
+
+
+IMPACT_FIELDS = ("deeds", "organized", "organized_deeds", "brought", "attention_given", "attention_received")

@@ -114,7 +114,9 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
             "is_organizer": services.is_organizer(action, request.user),
             "is_lead": action.organizer_id == request.user.pk,
             "invitation": selectors.invitation_for(action, request.user),
-            "join_form": JoinForm(initial={"ref": request.GET.get("ref", "")}),
+            "join_form": JoinForm(
+                initial={key: request.GET.get(key, "") for key in ("ref", "via_raid", "via_spotlight")}
+            ),
             "share_url": request.build_absolute_uri(selectors.share_path(action, me["handle"]))
             if me["handle"]
             else None,
@@ -142,7 +144,10 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             login(request, user, backend=LOGIN_BACKEND)
         user = signed_in_user(request)
         ratelimit.check("pledge", str(user.pk))
-        services.pledge(action, user, ref_handle=form.cleaned_data.get("ref") or None)
+        came_from = services.Attention(
+            form.cleaned_data["via_raid"] or None, form.cleaned_data["via_spotlight"] or None
+        )
+        services.pledge(action, user, ref_handle=form.cleaned_data.get("ref") or None, came_from=came_from)
     except RateLimited as exc:
         return too_many(request, exc)
     except ServiceError as exc:
@@ -213,12 +218,15 @@ def _organizer_action_or_403(request: HttpRequest, slug: str) -> Action:
 @ensure_csrf_cookie
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     action = _organizer_action_or_403(request, slug)
+    snapshot = selectors.snapshot(action)
+    spotlit = [item["slug"] for item in snapshot["spotlight"]]
     return render(
         request,
         "actions/console.html",
         {
             "action": action,
-            "snapshot": selectors.snapshot(action),
+            "snapshot": snapshot,
+            "spot_slugs": spotlit + [""] * (rules.SPOTLIGHT_MAX - len(spotlit)),
             "funnel": selectors.funnel(action),
             "is_lead": action.organizer_id == request.user.pk,
             "organizers": selectors.co_organizers(action, invited=True),
@@ -241,6 +249,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "percent": min(100, 100 * counts["deeds"] // counts["goal"]) if counts["goal"] else 0,
             "referrers": selectors.top_referrers(action),
             "cascade": cascade.current_frame(action),
+            "attention": selectors.attention(action),
             "is_organizer": services.is_organizer(action, request.user),
         },
     )

@@ -62,10 +62,14 @@ class Dashboard(asyncio.Protocol):
                 return
             opcode, payload = self.buf[0] & 0x0F, bytes(self.buf[start : start + size])
             del self.buf[: start + size]
-            if opcode == 1 and payload.startswith(b'{"type":"snapshot"'):
-                self.seen.append((now, json.loads(payload)["counts"]["checked_in"]))
+            if opcode == 1:
+                self.on_text(now, payload)
             elif opcode == 9:
                 self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+
+    def on_text(self, now: float, payload: bytes) -> None:
+        if payload.startswith(b'{"type":"snapshot"'):
+            self.seen.append((now, json.loads(payload)["counts"]["checked_in"]))
 
 
 SPOT = {"lat": 52.5163, "lon": 13.3777, "accuracy_m": 10}

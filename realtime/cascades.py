@@ -15,10 +15,11 @@ from django.conf import settings
 
 from actions import cascade
 from actions.models import Action
+from common import coalesce
 from common import redis as goodmob_redis
 from common.tasks import IDEMPOTENT
 
-from . import coalesce, publish
+from . import publish
 
 KEPT_SECONDS = 24 * 3600
 

@@ -4,7 +4,7 @@ concerns one person goes to their own feed (/ws/me/)."""
 from __future__ import annotations
 
 from actions import events, selectors
-from actions.models import Action, Announcement, CheckIn
+from actions.models import Action, Announcement, CheckIn, Pledge, Raid
 
 from . import publish
 from .cascades import request_cascade
@@ -60,4 +60,37 @@ def tell_hidden(event: events.Hidden) -> None:
 
 @events.listen(events.Restored, events.OrganizersChanged, events.LeadChanged)
 def resend_snapshot(event: events.Event) -> None:
+    request_snapshot(event.action_id)
+
+
+@events.listen(events.SpotlightChanged)
+def tell_spotlight(event: events.SpotlightChanged) -> None:
+    action = Action.objects.filter(pk=event.action_id).first()
+    if action is not None:
+        publish.to_action(action.pk, selectors.spotlight_message(action))
+    request_snapshot(event.action_id)
+
+
+@events.listen(events.RaidStarted)
+def tell_raid(event: events.RaidStarted) -> None:
+    """Every open screen of the action, and every pledger's own feed, wherever they are."""
+    raid = Raid.objects.select_related("source", "target__organizer__profile").filter(pk=event.raid_id).first()
+    if raid is None:
+        return
+    pledgers = Pledge.objects.filter(action_id=raid.source_id).values_list("user_id", flat=True)
+    groups = [publish.action_group(raid.source_id), *(publish.user_group(uid) for uid in pledgers.iterator())]
+    publish.to_groups(groups, selectors.raid_message(raid))
+    request_snapshot(event.action_id)
+
+
+@events.listen(events.LevelReached)
+def tell_level(event: events.LevelReached) -> None:
+    action = Action.objects.filter(pk=event.action_id).first()
+    if action is not None:
+        publish.to_action(action.pk, selectors.level_message(action, event.level, event.added_minutes))
+    request_snapshot(event.action_id)
+
+
+@events.listen(events.MomentumSet)
+def tell_momentum(event: events.MomentumSet) -> None:
     request_snapshot(event.action_id)

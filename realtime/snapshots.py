@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from actions import selectors
 from actions.services import next_snapshot
+from common import coalesce
 from common.tasks import IDEMPOTENT
 
-from . import coalesce, publish
+from . import publish
 
 
 def request_snapshot(action_id: int) -> None:

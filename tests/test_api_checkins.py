@@ -131,4 +131,9 @@ def test_rate_limited_check_ins(api, live, caller, settings):
 
 def test_results_are_public(api, live):
     body = api.get(f"/api/v1/actions/{live.slug}/results").json()
-    assert body == {"counts": {"pledged": 0, "checked_in": 0, "deeds": 0, "goal": 50}, "cells": [], "referrers": []}
+    assert body == {
+        "counts": {"pledged": 0, "checked_in": 0, "deeds": 0, "goal": 50},
+        "cells": [],
+        "referrers": [],
+        "attention": {"given": {"people": 0, "deeds": 0}, "received": {"people": 0, "deeds": 0}},
+    }

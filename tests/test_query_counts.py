@@ -36,9 +36,9 @@ def test_snapshot_recount(live, django_assert_num_queries):
         services.mark_deed_done(live, person)
     services.announce(live, live.organizer, "Hello")
     # Lock and bump seq (2), pledged/checked_in/deeds (3), recent pledges and deeds (2),
-    # public cells (1), messages (1), co-organizers (1), and the savepoint the test's own
-    # transaction makes of the atomic block (2).
-    with django_assert_num_queries(12):
+    # public cells (1), messages (1), co-organizers, spotlight, raid and momentum (4), and the
+    # savepoint the test's own transaction makes of the atomic block (2).
+    with django_assert_num_queries(15):
         services.next_snapshot(live.pk)
 
 

@@ -77,7 +77,8 @@ def test_the_impact_record_is_one_query_of_rows(organizer, django_assert_num_que
     services.pledge(live, factories.guest("Friend"), ref_handle=person.profile.handle)
     with django_assert_num_queries(1):
         record = selectors.impact(person)
-    assert record == {"deeds": 1, "organized": 0, "organized_deeds": 0, "brought": 1}
-    assert selectors.impact(organizer) == {"deeds": 0, "organized": 1, "organized_deeds": 1, "brought": 0}
+    none = {"attention_given": 0, "attention_received": 0}
+    assert record == {"deeds": 1, "organized": 0, "organized_deeds": 0, "brought": 1, **none}
+    assert selectors.impact(organizer) == {"deeds": 0, "organized": 1, "organized_deeds": 1, "brought": 0, **none}
     page = Client().get(f"/u/{person.profile.handle}").content.decode()
     assert 'data-testid="impact"' in page and "people brought" in page

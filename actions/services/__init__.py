@@ -6,11 +6,13 @@ from .announcements import announce
 from .checkin_batch import check_in_many
 from .checkins import check_in, mark_deed_done
 from .launch import launch_action
+from .momentum import reach_level, set_momentum
 from .organizers import accept as accept_invitation
 from .organizers import hand_lead, invite, is_organizer, require_lead, require_organizer
 from .organizers import remove as remove_organizer
 from .phases import cancel_action, end_action, sweep_phases, sync_phase
-from .pledges import pledge
+from .pledges import Attention, pledge
+from .raids import raid, set_spotlight
 from .receipts import issue as issue_receipt
 from .sharing import record_visit
 from .tallies import next_snapshot
@@ -18,6 +20,7 @@ from .verification import drop_old_coordinates, sweep_pending, verify_pending
 from .visibility import hide_action, restore_action
 
 __all__ = [
+    "Attention",
     "accept_invitation",
     "hand_lead",
     "invite",
@@ -39,6 +42,10 @@ __all__ = [
     "mark_deed_done",
     "next_snapshot",
     "pledge",
+    "reach_level",
+    "set_momentum",
+    "raid",
+    "set_spotlight",
     "record_visit",
     "require_organizer",
     "sweep_pending",

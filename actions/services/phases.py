@@ -20,8 +20,9 @@ from .organizers import require_lead, require_organizer
 ETA_HORIZON = timedelta(minutes=50)
 
 
-@events.listen(events.Launched)
-def schedule_phase_flips(event: events.Launched) -> None:
+@events.listen(events.Launched, events.LevelReached)
+def schedule_phase_flips(event: events.Event) -> None:
+    """At the start and the end (again when a level moves the end); the sweep backs it up."""
     action = Action.objects.filter(pk=event.action_id).first()
     if action is None:
         return
@@ -66,6 +67,11 @@ def cancel_action(action: Action, by: User | AnonymousUser) -> Action:
 
 def end_action(action: Action, by: User | AnonymousUser) -> Action:
     require_organizer(action, by)
+    return end_now(action)
+
+
+def end_now(action: Action) -> Action:
+    """End it now (the caller has checked who asks)."""
     return _finish(action, Phase.ENDED)
 
 

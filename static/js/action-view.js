@@ -87,6 +87,12 @@ export function createActionView(root, { onSnapshot = () => {}, onPhase = () => 
         view.state = { ...view.state, phase: message.phase, starts_at: message.starts_at, ends_at: message.ends_at };
         tick();
         break;
+      case "level":
+        // Momentum moved the end: every countdown follows without a reload.
+        view.state = { ...view.state, ends_at: message.ends_at };
+        tick();
+        onMessage(message);
+        break;
       case "moderated": {
         // Hidden by a moderator: say so plainly, and take no more taps.
         root.dataset.moderated = "1";

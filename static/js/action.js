@@ -1,5 +1,6 @@
 // The participant's action page: join, countdown, "I'm here", "Done!".
 import { api, createActionView, messageBanner, readJson } from "./action-view.js";
+import { renderRaid, renderSpotlight } from "./attention.js";
 import { openSocket } from "./live.js";
 
 const root = document.getElementById("action");
@@ -155,6 +156,15 @@ function renderBranch() {
 }
 
 function onPersonal(message) {
+  if (message.type === "spotlight" && message.slug === slug) renderSpotlight($("[data-spotlight]"), message.actions, slug);
+  if (message.type === "raid" && message.slug === slug) {
+    const fresh = raidBanner.hidden;  // it comes on both sockets: announce it once
+    renderRaid(raidBanner, slug, message.to, { signedIn });
+    if (fresh) {
+      raidBanner.scrollIntoView({ behavior: "smooth" });
+      navigator.vibrate?.([100, 50, 100]);
+    }
+  }
   if (message.slug !== slug) return;
   if (message.type === "cascade") {
     const mine = message.nodes.find((node) => node.id === me.branch?.id);
@@ -169,9 +179,14 @@ function onPersonal(message) {
   else if (message.type === "message") showMessage(message);
 }
 
+const raidBanner = document.querySelector("[data-raid]");
+const signedIn = root.dataset.signedIn === "1";
+
 const view = createActionView(root, {
   onSnapshot(state, previous) {
     renderCrowd(state);
+    renderSpotlight($("[data-spotlight]"), state.spotlight, slug);
+    renderRaid(raidBanner, slug, state.raid, { signedIn });
     [...state.messages].reverse().forEach((m) => showMessage(m, { quiet: previous === null }));
   },
   onPhase: () => renderMe(),

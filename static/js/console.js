@@ -37,7 +37,7 @@ function checkPowers(state) {
   const organizers = [state.action.organizer.handle, ...state.co_organizers.map((p) => p.handle)];
   const still = organizers.includes(root.dataset.me);
   $("[data-no-longer]").hidden = still;
-  for (const selector of ["[data-controls]", "[data-message-form]", "[data-organizers]"]) $(selector).hidden ||= !still;
+  for (const selector of ["[data-controls]", "[data-message-form]", "[data-organizers]", "[data-network]"]) $(selector).hidden ||= !still;
   const lead = state.action.organizer.handle === root.dataset.me;
   if (still && (lead ? "1" : "0") !== root.dataset.lead) location.reload();  // the lead changed hands
 }
@@ -97,6 +97,45 @@ root.querySelectorAll("[data-make-lead]").forEach((button) =>
     if (confirm("Hand the lead over? You stay on as a co-organizer.")) organizers("POST", "lead", { handle: button.dataset.makeLead });
   }),
 );
+// Another action, named by a link, a slug or a join code.
+async function resolveSlug(text) {
+  const value = text.trim();
+  const linked = value.match(/\/a\/([-\w]+)/);
+  if (linked) return linked[1];
+  if (/^[A-Za-z0-9]{6}$/.test(value)) {
+    const { ok, data } = await api("GET", `/api/v1/join/${value}`);
+    if (ok) return data.action.slug;
+  }
+  return value;
+}
+
+async function network(method, path, body, done) {
+  const { ok, data } = await api(method, `/api/v1/actions/${slug}/${path}`, body);
+  const error = $("[data-network-error]");
+  error.hidden = ok;
+  $("[data-network-ok]").hidden = !ok;
+  if (ok) $("[data-network-ok]").textContent = done;
+  else error.textContent = data.detail;
+}
+
+$("[data-spotlight-form]")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const values = [...event.currentTarget.querySelectorAll("[name=spot]")].map((i) => i.value).filter((v) => v.trim());
+  const slugs = await Promise.all(values.map(resolveSlug));
+  network("PUT", "spotlight", { slugs }, slugs.length ? "Spotlight saved: it is on every screen now." : "Spotlight cleared.");
+});
+$("[data-raid-form]")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!confirm("End this action and hand everyone on?")) return;
+  network("POST", "raid", { to: await resolveSlug(event.currentTarget.to.value) }, "Raid sent: every phone and the dashboard have it.");
+});
+$("[data-momentum-form]")?.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const body = Object.fromEntries(["deeds", "within_minutes", "add_minutes", "cap_minutes"].map((k) => [k, Number(form[k].value)]));
+  network("PUT", "momentum", body, "Levels set: the dashboard shows them.");
+});
+
 root.querySelectorAll("form[data-confirm]").forEach((form) => {
   form.addEventListener("submit", (event) => {
     if (!confirm(form.dataset.confirm)) event.preventDefault();

@@ -1,5 +1,6 @@
 // The livestream dashboard: legible from across a room, updates live, heals itself.
 import { api, createActionView, messageBanner } from "./action-view.js";
+import { renderRaid, renderSpotlight } from "./attention.js";
 import { CascadeState, depthWords, drawCascade } from "./cascade.js";
 import { drawCells } from "./map.js";
 
@@ -39,6 +40,30 @@ function renderTicker(state, previous) {
   root.querySelector("[data-ticker-empty]").hidden = state.recent_deeds.length > 0;
 }
 
+// A momentum level: a banner over the title, never over the tally.
+function showLevel(message) {
+  const banner = document.querySelector("[data-level]");
+  banner.querySelector("[data-level-text]").textContent = `Level ${message.level}! +${message.added_minutes} min`;
+  banner.hidden = false;
+  banner.classList.remove("pop");
+  void banner.offsetWidth;
+  banner.classList.add("pop");
+  clearTimeout(showLevel.timer);
+  showLevel.timer = setTimeout(() => (banner.hidden = true), 6000);
+}
+
+function renderMomentum(momentum) {
+  const el = root.querySelector("[data-momentum]");
+  if (!el) return;
+  el.hidden = !momentum;
+  if (momentum) {
+    const next = momentum.added_minutes < momentum.cap_minutes
+      ? `${momentum.deeds} deeds in ${momentum.within_minutes} min: +${momentum.add_minutes} min`
+      : "every extra minute earned";
+    el.textContent = `Level ${momentum.level} · ${next}`;
+  }
+}
+
 const cascade = new CascadeState();
 const cascadeCanvas = root.querySelector("[data-cascade]");
 let drawing = null;
@@ -66,6 +91,9 @@ createActionView(root, {
   query: "?cascade=1",
   onSnapshot(state, previous) {
     renderTicker(state, previous);
+    renderMomentum(state.momentum);
+    renderSpotlight(root.querySelector("[data-spotlight]"), state.spotlight, state.action.slug);
+    renderRaid(document.querySelector("[data-raid]"), state.action.slug, state.raid);
     drawCells(root.querySelector("[data-map]"), state.action, state.cells);
     const milestone = milestoneOf(state.counts);
     if (previous === null) reached = milestone;  // no fanfare for what was already reached
@@ -78,5 +106,8 @@ createActionView(root, {
   onMessage(message) {
     if (message.type === "message") showMessage(message);
     else if (message.type === "cascade") onCascade(message);
+    else if (message.type === "level") showLevel(message);
+    else if (message.type === "spotlight") renderSpotlight(root.querySelector("[data-spotlight]"), message.actions, message.slug);
+    else if (message.type === "raid") renderRaid(document.querySelector("[data-raid]"), message.slug, message.to);
   },
 }).start();

@@ -22,9 +22,17 @@ function card(action) {
 if (feed) {
   openSocket("/ws/me/", {
     onMessage(message) {
-      if (message.type !== "launch" || feed.querySelector(`[data-slug="${message.action.slug}"]`)) return;
+      // A raid from an action this person pledged to: the next action leads the feed.
+      const action = message.type === "raid" ? { ...message.to } : message.action;
+      if (!["launch", "raid"].includes(message.type)) return;
+      feed.querySelector(`[data-slug="${action.slug}"]`)?.remove();
       feed.querySelector(".empty")?.remove();
-      feed.prepend(card(message.action));
+      const made = card(action);
+      if (message.type === "raid") {
+        made.href = `${action.url}?via_raid=${encodeURIComponent(message.slug)}`;
+        made.prepend(Object.assign(document.createElement("span"), { className: "card-raid", textContent: "Your crowd moved on to" }));
+      }
+      feed.prepend(made);
     },
     onStatus(status) {
       document.getElementById("feed-status")?.classList.toggle("on", status === "open");

@@ -14,7 +14,7 @@ from typing import Any
 import redis
 from kombu.exceptions import OperationalError as BrokerError
 
-from common import redis as goodmob_redis
+from . import redis as goodmob_redis
 
 log = logging.getLogger(__name__)
 
