@@ -48,7 +48,7 @@ export function renderRaid(section, sourceSlug, target, { signedIn = false } = {
       if (ok) location.assign(target.url);
       else {
         go.disabled = false;
-        section.querySelector("[data-raid-error]").textContent = data.detail;
+        Object.assign(section.querySelector("[data-raid-error]"), { textContent: data.detail, hidden: false });
       }
     };
   }

@@ -163,8 +163,14 @@ export function drawCascade(canvas, state, { dark = true } = {}) {
   const top = dots.filter((d) => d.node.branch > 0).sort((a, b) => b.node.branch - a.node.branch).slice(0, LABELS);
   ctx.font = `700 ${Math.max(12, Math.min(22, step * 0.3))}px system-ui, sans-serif`;
   ctx.lineJoin = "round";
+  const placed = [];
+  const lineHeight = Math.max(12, Math.min(22, step * 0.3)) * 1.3;
   for (const dot of top) {
     const [x, y] = at(dot.depth, dot.angle);
+    // Biggest first: a label that would overlap a bigger sharer's on the same side waits.
+    const side = Math.cos(dot.angle) >= 0;
+    if (placed.some((p) => p.side === side && Math.abs(p.y - y) < lineHeight && Math.abs(p.x - x) < step * 3)) continue;
+    placed.push({ side, x, y });
     const label = `${dot.node.name ?? "Someone"} +${dot.node.branch.toLocaleString()}`;
     const right = Math.cos(dot.angle) >= 0;
     ctx.textAlign = right ? "left" : "right";

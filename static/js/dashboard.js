@@ -57,10 +57,9 @@ function renderMomentum(momentum) {
   if (!el) return;
   el.hidden = !momentum;
   if (momentum) {
-    const next = momentum.added_minutes < momentum.cap_minutes
-      ? `${momentum.deeds} deeds in ${momentum.within_minutes} min: +${momentum.add_minutes} min`
-      : "every extra minute earned";
-    el.textContent = `Level ${momentum.level} · ${next}`;
+    const next = `${momentum.deeds} deeds in ${momentum.within_minutes} min = +${momentum.add_minutes} min`;
+    if (momentum.added_minutes >= momentum.cap_minutes) el.textContent = `Level ${momentum.level} · every extra minute earned`;
+    else el.textContent = momentum.level ? `Level ${momentum.level} · next: ${next}` : `Next level: ${next}`;
   }
 }
 
@@ -91,10 +90,12 @@ createActionView(root, {
   query: "?cascade=1",
   onSnapshot(state, previous) {
     renderTicker(state, previous);
-    renderMomentum(state.momentum);
+    renderMomentum(state.phase === "live" || state.phase === "scheduled" ? state.momentum : null);
     renderSpotlight(root.querySelector("[data-spotlight]"), state.spotlight, state.action.slug);
     renderRaid(document.querySelector("[data-raid]"), state.action.slug, state.raid);
     drawCells(root.querySelector("[data-map]"), state.action, state.cells);
+    // "Anywhere" with no area to show yet: the room goes to the cascade.
+    root.querySelector("[data-map]").hidden = state.action.lat === null && state.cells.length === 0;
     const milestone = milestoneOf(state.counts);
     if (previous === null) reached = milestone;  // no fanfare for what was already reached
     else if (milestone > reached) {
