@@ -9,11 +9,11 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from accounts import services as accounts
-from actions import rules, services
+from actions import events, rules, services
 from actions.models import Action, CheckIn, CheckInStatus, Momentum
 
 from . import factories
-from .conftest import assert_problem, connected, next_of_type
+from .conftest import assert_problem, capture_events, connected, next_of_type
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,18 @@ def test_organizers_set_levels_and_bad_ones_are_refused(api, action, organizer):
     assert_problem(_put(api, action, LEVELS, None), 401)
     factories.move_clock(action, starts_in=-timedelta(hours=2))
     assert_problem(_put(api, action, LEVELS, organizer), 409, "ended")
+
+
+def test_removing_the_levels_tells_every_screen(api, action, organizer):
+    services.set_momentum(action, organizer, rules.MomentumInput(**LEVELS))
+    with capture_events() as seen:
+        gone = api.delete(
+            f"/api/v1/actions/{action.slug}/momentum",
+            headers={"Authorization": f"Bearer {accounts.issue_token(organizer)}"},
+        )
+    assert gone.status_code == 204
+    assert [type(e) for e in seen] == [events.MomentumSet]
+    assert api.get(f"/api/v1/actions/{action.slug}").json()["momentum"] is None
 
 
 def test_levels_move_the_end_until_the_cap(action, organizer):

@@ -27,20 +27,22 @@ def set_momentum(action: Action, by: User | AnonymousUser, data: rules.MomentumI
     require_organizer(action, by)
     rules.check_visible(action)
     rules.check_open(action, timezone.now())
+    data = rules.clean_momentum(data) if data is not None else None
+    made = None
     with transaction.atomic():
         if data is None:
             Momentum.objects.filter(action=action).delete()
-            return None
-        data = rules.clean_momentum(data)
-        made, _ = Momentum.objects.update_or_create(
-            action=action,
-            defaults={
-                "deeds": data.deeds,
-                "within_minutes": data.within_minutes,
-                "add_minutes": data.add_minutes,
-                "cap_minutes": data.cap_minutes,
-            },
-        )
+        else:
+            made, _ = Momentum.objects.update_or_create(
+                action=action,
+                defaults={
+                    "deeds": data.deeds,
+                    "within_minutes": data.within_minutes,
+                    "add_minutes": data.add_minutes,
+                    "cap_minutes": data.cap_minutes,
+                },
+            )
+        # Removing the levels changes every screen too: they stop showing the next one.
         events.emit(events.MomentumSet(action.pk))
     return made
 
