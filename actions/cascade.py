@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
-from django.contrib.auth.models import AnonymousUser, User
 from django.utils.crypto import salted_hmac
 
 from accounts.models import Profile
@@ -144,24 +143,21 @@ def current_frame(action: Action) -> dict[str, Any]:
     return frame(action.slug, graph(action), seq)
 
 
-def changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Nodes new or changed since `before`, and the ids gone (an account deleted)."""
-    old = {node["id"]: node for node in before}
+def changes(old: dict[str, dict[str, Any]], after: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Nodes new or changed since `old` (by id), and the ids gone (an account deleted)."""
     changed = [node for node in after if old.get(node["id"]) != node]
     present = {node["id"] for node in after}
     return changed, [node_id for node_id in old if node_id not in present]
 
 
-def own_branch(action: Action, user: User | AnonymousUser) -> dict[str, Any] | None:
-    """One person's place in the cascade without reading all of it: their pseudonym, how
+def own_branch(pledge: Pledge) -> dict[str, Any]:
+    """One pledger's place in the cascade without reading all of it: their pseudonym, how
     many their link brought and how many those brought in turn (level by level)."""
-    if not user.is_authenticated:
-        return None
-    mine = Pledge.objects.filter(action=action, user=user).values_list("pk", flat=True).first()
-    frontier = {user.pk: mine}  # person -> their pledge pk (None: a sharer without one)
+    action_id = pledge.action_id
+    frontier: dict[int, int | None] = {pledge.user_id: pledge.pk}  # person -> their pledge pk
     levels: list[int] = []
     while frontier:
-        children = Pledge.objects.filter(action=action, referrer_id__in=list(frontier)).values_list(
+        children = Pledge.objects.filter(action_id=action_id, referrer_id__in=list(frontier)).values_list(
             "pk", "user_id", "referrer_id"
         )
         found: dict[int, int | None] = {
@@ -169,4 +165,4 @@ def own_branch(action: Action, user: User | AnonymousUser) -> dict[str, Any] | N
         }
         levels.append(len(found))
         frontier = found
-    return {"id": pseudonym(action.pk, user.pk), "brought": levels[0], "branch": sum(levels)}
+    return {"id": pseudonym(action_id, pledge.user_id), "brought": levels[0], "branch": sum(levels)}

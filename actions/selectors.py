@@ -218,7 +218,7 @@ def my_state(action: Action, user: User | AnonymousUser) -> dict[str, Any]:
         "pledged": pledge is not None,
         "handle": handle_of(user) if user.is_authenticated else None,
         "checkin": checkin_state(action, checkin) if checkin else None,
-        "branch": cascade.own_branch(action, user) if pledge else None,
+        "branch": cascade.own_branch(pledge) if pledge else None,
     }
 
 

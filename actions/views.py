@@ -112,7 +112,7 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
             "snapshot": selectors.snapshot(action),
             "me": me,
             "is_organizer": services.is_organizer(action, request.user),
-            "is_lead": action.organizer_id == request.user.pk,
+            "is_lead": services.is_lead(action, request.user),
             "invitation": selectors.invitation_for(action, request.user),
             "join_form": JoinForm(
                 initial={key: request.GET.get(key, "") for key in ("ref", "via_raid", "via_spotlight")}
@@ -228,7 +228,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
             "snapshot": snapshot,
             "spot_slugs": spotlit + [""] * (rules.SPOTLIGHT_MAX - len(spotlit)),
             "funnel": selectors.funnel(action),
-            "is_lead": action.organizer_id == request.user.pk,
+            "is_lead": services.is_lead(action, request.user),
             "organizers": selectors.co_organizers(action, invited=True),
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
         },

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
 
 import redis
 from celery import shared_task
@@ -15,6 +14,7 @@ from django.conf import settings
 
 from actions import cascade
 from actions.models import Action
+from actions.protocol import encode
 from common import coalesce
 from common import redis as goodmob_redis
 from common.tasks import IDEMPOTENT
@@ -63,34 +63,19 @@ def publish_cascade(action_id: int) -> int | None:
         shape = cascade.graph(action)
         text = last_full_text(action_id)
         before = json.loads(text) if text else None
-        changed, removed = cascade.changes(before["nodes"] if before else [], shape["nodes"])
+        old = {node["id"]: node for node in before["nodes"]} if before else {}
+        changed, removed = cascade.changes(old, shape["nodes"])
         if before is not None and not changed and not removed and before["totals"] == shape["totals"]:
             return None
         seq = int(r.incr(cascade.seq_key(action_id)))
-        whole = cascade.frame(action.slug, shape, seq)
-        r.set(
-            _full_key(action_id), zlib.compress(json.dumps(whole, separators=(",", ":")).encode(), 1), ex=KEPT_SECONDS
-        )
+        whole = encode(cascade.frame(action.slug, shape, seq))
+        r.set(_full_key(action_id), zlib.compress(whole.encode(), 1), ex=KEPT_SECONDS)
         # With no earlier graph (the first frame, or Redis lost it) screens must replace theirs.
-        publish.to_groups(
-            [group(action_id)], whole if before is None else cascade.frame(action.slug, shape, seq, changed, removed)
-        )
-        _tell_owners(action.slug, shape, seq, before, changed)
+        delta = whole if before is None else encode(cascade.frame(action.slug, shape, seq, changed, removed))
+        publish.publish([(group(action_id), delta)])
+        # Each person whose link brought someone new sees their own node on their feed.
+        grown = [node for node in changed if node["branch"] != old.get(node["id"], {}).get("branch", 0)]
+        publish.to_each_user((shape["owners"][n["id"]], cascade.frame(action.slug, shape, seq, [n])) for n in grown)
         return seq
     finally:
         r.delete(lock)
-
-
-def _tell_owners(
-    slug: str, shape: dict[str, Any], seq: int, before: dict[str, Any] | None, changed: list[dict[str, Any]]
-) -> None:
-    """Each person whose link brought someone new sees their own node on their feed."""
-    old = {node["id"]: node for node in before["nodes"]} if before else {}
-    grown = [
-        node
-        for node in changed
-        if node["brought"] or node["branch"]
-        if (node["brought"], node["branch"])
-        != (old.get(node["id"], {}).get("brought"), old.get(node["id"], {}).get("branch"))
-    ]
-    publish.to_each_user((shape["owners"][node["id"]], cascade.frame(slug, shape, seq, [node])) for node in grown)

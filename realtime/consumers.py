@@ -18,7 +18,7 @@ from common import inputs
 from common.errors import UNAUTHORIZED, ServiceError
 
 from . import cascades, publish
-from .hub import hub
+from .hub import SNAPSHOT_PREFIX, hub
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORIZED = 4401
@@ -184,7 +184,7 @@ class ActionConsumer(LiveConsumer):
         text = await hub().snapshot(group, lambda: _snapshot_text(action_id))
         if text is not None:
             await self.send(text_data=text)
-        if wants_cascade and text is not None and not text.startswith('{"type":"moderated"'):
+        if wants_cascade and text is not None and text.startswith(SNAPSHOT_PREFIX):
             graph = await hub().once(("cascade", action_id), lambda: _cascade_text(action_id))
             if graph is not None:
                 await self.send(text_data=graph)

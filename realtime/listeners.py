@@ -3,6 +3,9 @@ concerns one person goes to their own feed (/ws/me/)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from actions import events, selectors
 from actions.models import Action, Announcement, CheckIn, Pledge, Raid
 
@@ -32,12 +35,17 @@ def tell_verdicts(event: events.CheckInsVerified | events.CheckInsRejected) -> N
         request_snapshot(event.action_id)
 
 
-@events.listen(events.PhaseChanged)
-def tell_phase(event: events.PhaseChanged) -> None:
+def _tell_then_recount(event: events.Event, frame_of: Callable[[Action], dict[str, Any]]) -> None:
+    """A frame built from the action to its screens, then a fresh snapshot."""
     action = Action.objects.filter(pk=event.action_id).first()
     if action is not None:
-        publish.to_action(action.pk, selectors.phase_message(action))
+        publish.to_action(action.pk, frame_of(action))
     request_snapshot(event.action_id)
+
+
+@events.listen(events.PhaseChanged)
+def tell_phase(event: events.PhaseChanged) -> None:
+    _tell_then_recount(event, selectors.phase_message)
 
 
 @events.listen(events.MessagePosted)
@@ -58,17 +66,14 @@ def tell_hidden(event: events.Hidden) -> None:
     publish.to_groups([publish.action_group(action.pk), publish.user_group(action.organizer_id)], frame)
 
 
-@events.listen(events.Restored, events.OrganizersChanged, events.LeadChanged)
+@events.listen(events.Restored, events.OrganizersChanged, events.LeadChanged, events.MomentumSet)
 def resend_snapshot(event: events.Event) -> None:
     request_snapshot(event.action_id)
 
 
 @events.listen(events.SpotlightChanged)
 def tell_spotlight(event: events.SpotlightChanged) -> None:
-    action = Action.objects.filter(pk=event.action_id).first()
-    if action is not None:
-        publish.to_action(action.pk, selectors.spotlight_message(action))
-    request_snapshot(event.action_id)
+    _tell_then_recount(event, selectors.spotlight_message)
 
 
 @events.listen(events.RaidStarted)
@@ -85,12 +90,4 @@ def tell_raid(event: events.RaidStarted) -> None:
 
 @events.listen(events.LevelReached)
 def tell_level(event: events.LevelReached) -> None:
-    action = Action.objects.filter(pk=event.action_id).first()
-    if action is not None:
-        publish.to_action(action.pk, selectors.level_message(action, event.level, event.added_minutes))
-    request_snapshot(event.action_id)
-
-
-@events.listen(events.MomentumSet)
-def tell_momentum(event: events.MomentumSet) -> None:
-    request_snapshot(event.action_id)
+    _tell_then_recount(event, lambda action: selectors.level_message(action, event.level, event.added_minutes))

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from accounts import services as accounts
 from accounts.models import Profile
 from actions import cascade, protocol, services
-from actions.models import ShareVisit
+from actions.models import Pledge, ShareVisit
 
 from . import factories
 from .conftest import assert_problem, connected, next_of_type
@@ -22,6 +22,10 @@ pytestmark = pytest.mark.django_db
 def _nodes(action):
     shape = cascade.graph(action)
     return shape, {shape["owners"][n["id"]]: n for n in shape["nodes"]}
+
+
+def _branch(action, user):
+    return cascade.own_branch(Pledge.objects.get(action=action, user=user))
 
 
 def _chain(action):
@@ -89,8 +93,12 @@ def test_two_people_who_joined_through_each_other_make_no_loop(action):
     _, by_user = _nodes(action)
     assert by_user[ann.pk]["brought_by"] is None and by_user[ann.pk]["depth"] == 0
     assert by_user[bob.pk]["brought_by"] == by_user[ann.pk]["id"]
-    assert cascade.own_branch(action, ann) == {"id": by_user[ann.pk]["id"], "brought": 1, "branch": 1}
-    assert cascade.own_branch(action, bob)["branch"] == 0
+    assert _branch(action, ann) == {
+        "id": by_user[ann.pk]["id"],
+        "brought": 1,
+        "branch": 1,
+    }
+    assert _branch(action, bob)["branch"] == 0
 
 
 def test_a_sharer_who_never_pledged_is_a_visited_node(action, organizer):
@@ -104,7 +112,11 @@ def test_a_sharer_who_never_pledged_is_a_visited_node(action, organizer):
 def test_own_branch_matches_the_graph(action):
     ann, *_ = _chain(action)
     _, by_user = _nodes(action)
-    assert cascade.own_branch(action, ann) == {"id": by_user[ann.pk]["id"], "brought": 2, "branch": 4}
+    assert _branch(action, ann) == {
+        "id": by_user[ann.pk]["id"],
+        "brought": 2,
+        "branch": 4,
+    }
 
 
 def test_visits_are_counted_per_sharer_once_per_browser(client, action):

@@ -8,7 +8,7 @@ from .checkins import check_in, mark_deed_done
 from .launch import launch_action
 from .momentum import reach_level, set_momentum
 from .organizers import accept as accept_invitation
-from .organizers import hand_lead, invite, is_organizer, require_lead, require_organizer
+from .organizers import hand_lead, invite, is_lead, is_organizer, require_lead, require_organizer
 from .organizers import remove as remove_organizer
 from .phases import cancel_action, end_action, sweep_phases, sync_phase
 from .pledges import Attention, pledge
@@ -24,6 +24,7 @@ __all__ = [
     "accept_invitation",
     "hand_lead",
     "invite",
+    "is_lead",
     "is_organizer",
     "remove_organizer",
     "require_lead",

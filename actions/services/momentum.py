@@ -11,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from common import coalesce
@@ -60,6 +61,10 @@ def check_momentum(action_id: int) -> int | None:
 
 
 def reach_level(action_id: int) -> int | None:
+    # Every live action's deeds queue this check; most have no levels (or have used them
+    # all), and those must not take the action's row lock four times a second.
+    if not Momentum.objects.filter(action_id=action_id, added_minutes__lt=F("cap_minutes")).exists():
+        return None
     now = timezone.now()
     with transaction.atomic():
         # The row lock: two checks racing must not both move the end.

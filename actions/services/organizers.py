@@ -18,11 +18,15 @@ from .. import events
 from ..models import Action, CoOrganizer
 
 
+def is_lead(action: Action, user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and action.organizer_id == user.pk
+
+
 def is_organizer(action: Action, user: User | AnonymousUser) -> bool:
     """The lead, or a co-organizer who accepted."""
     if not user.is_authenticated:
         return False
-    if action.organizer_id == user.pk:
+    if is_lead(action, user):
         return True
     return CoOrganizer.objects.filter(action=action, user_id=user.pk, accepted_at__isnull=False).exists()
 
@@ -33,7 +37,7 @@ def require_organizer(action: Action, user: User | AnonymousUser) -> None:
 
 
 def require_lead(action: Action, user: User | AnonymousUser) -> None:
-    if not user.is_authenticated or action.organizer_id != user.pk:
+    if not is_lead(action, user):
         raise Forbidden("forbidden", "Only the lead organizer can do that.")
 
 

@@ -16,11 +16,11 @@ from .organizers import require_organizer
 from .phases import end_now
 
 
-def _target(source: Action, slug: str, now: object) -> Action:
+def _target(source: Action, slug: str) -> Action:
     """Another action that is still open and visible: the only kind worth handing people to."""
-    target = Action.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    target = Action.objects.filter(slug=slug).first()
     if target is None:
-        raise NotFound("not_found", f"No action has the slug “{str(slug)[:60]}”.")
+        raise NotFound("not_found", f"No action has the slug “{slug[:60]}”.")
     if target.pk == source.pk:
         raise Invalid("invalid", "Pick another action than this one.", field="slugs")
     rules.check_visible(target)
@@ -36,8 +36,7 @@ def set_spotlight(action: Action, by: User | AnonymousUser, slugs: list[str]) ->
         raise Invalid("invalid", f"Spotlight at most {rules.SPOTLIGHT_MAX} actions.", field="slugs")
     if len(set(slugs)) != len(slugs):
         raise Invalid("invalid", "Each action once.", field="slugs")
-    now = timezone.now()
-    targets = [_target(action, slug, now) for slug in slugs]
+    targets = [_target(action, slug) for slug in slugs]
     with transaction.atomic():
         Spotlight.objects.filter(action=action).delete()
         Spotlight.objects.bulk_create(
@@ -57,7 +56,7 @@ def raid(action: Action, by: User | AnonymousUser, to: str) -> Raid:
         raise Conflict("cancelled", "This action was cancelled; there is no crowd to hand on.")
     if phase == Phase.SCHEDULED:
         raise Conflict("not_started", "Raid at or after the end: this action has not started yet.")
-    target = _target(action, to, now)
+    target = _target(action, to)
     with transaction.atomic():
         if phase == Phase.LIVE:
             end_now(action)

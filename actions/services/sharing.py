@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 
 from accounts.selectors import get_profile
@@ -23,11 +23,8 @@ def record_visit(action: Action, ref_handle: str, viewer: User | AnonymousUser) 
     if viewer.is_authenticated and Pledge.objects.filter(action=action, user=viewer).exists():
         return False
     with transaction.atomic():
-        if not ShareVisit.objects.filter(action=action, sharer_id=sharer.user_id).update(visits=F("visits") + 1):
-            try:
-                with transaction.atomic():
-                    ShareVisit.objects.create(action=action, sharer_id=sharer.user_id, visits=1)
-            except IntegrityError:  # a concurrent first visit made the row
-                ShareVisit.objects.filter(action=action, sharer_id=sharer.user_id).update(visits=F("visits") + 1)
+        # get_or_create survives a concurrent first visit; the update counts atomically.
+        row, _ = ShareVisit.objects.get_or_create(action=action, sharer_id=sharer.user_id)
+        ShareVisit.objects.filter(pk=row.pk).update(visits=F("visits") + 1)
         events.emit(events.ShareVisited(action.pk))
     return True

@@ -16,15 +16,19 @@ function milestoneOf(counts) {
   return MILESTONES.filter((m) => share >= m).pop() ?? 0;
 }
 
+// Shows `el` with `text`, restarts its pop animation, hides it after `ms`.
+function pop(el, text, ms) {
+  el.querySelector("span").textContent = text;
+  el.hidden = false;
+  el.classList.remove("pop");
+  void el.offsetWidth;
+  el.classList.add("pop");
+  clearTimeout(el.popTimer);
+  el.popTimer = setTimeout(() => (el.hidden = true), ms);
+}
+
 function celebrate(milestone) {
-  celebration.querySelector("[data-celebration-text]").textContent =
-    milestone === 100 ? "Goal reached!" : `${milestone}% of the goal!`;
-  celebration.hidden = false;
-  celebration.classList.remove("pop");
-  void celebration.offsetWidth;
-  celebration.classList.add("pop");
-  clearTimeout(celebrate.timer);
-  celebrate.timer = setTimeout(() => (celebration.hidden = true), 5000);
+  pop(celebration, milestone === 100 ? "Goal reached!" : `${milestone}% of the goal!`, 5000);
 }
 
 function renderTicker(state, previous) {
@@ -42,14 +46,7 @@ function renderTicker(state, previous) {
 
 // A momentum level: a banner over the title, never over the tally.
 function showLevel(message) {
-  const banner = document.querySelector("[data-level]");
-  banner.querySelector("[data-level-text]").textContent = `Level ${message.level}! +${message.added_minutes} min`;
-  banner.hidden = false;
-  banner.classList.remove("pop");
-  void banner.offsetWidth;
-  banner.classList.add("pop");
-  clearTimeout(showLevel.timer);
-  showLevel.timer = setTimeout(() => (banner.hidden = true), 6000);
+  pop(document.querySelector("[data-level]"), `Level ${message.level}! +${message.added_minutes} min`, 6000);
 }
 
 function renderMomentum(momentum) {

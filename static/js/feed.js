@@ -22,9 +22,9 @@ function card(action) {
 if (feed) {
   openSocket("/ws/me/", {
     onMessage(message) {
+      if (message.type !== "launch" && message.type !== "raid") return;
       // A raid from an action this person pledged to: the next action leads the feed.
-      const action = message.type === "raid" ? { ...message.to } : message.action;
-      if (!["launch", "raid"].includes(message.type)) return;
+      const action = message.type === "raid" ? message.to : message.action;
       feed.querySelector(`[data-slug="${action.slug}"]`)?.remove();
       feed.querySelector(".empty")?.remove();
       const made = card(action);
