@@ -14,13 +14,15 @@ from common.errors import NotFound, ServiceError
 from common.openapi import refusals
 from common.pool import hot
 
-from . import cascade, doors, protocol, rules, selectors, services
+from . import cascade, doors, movements, protocol, rules, selectors, services
 from .doors import find_action
 from .models import Action, CoOrganizer, Receipt
 from .schemas import (
     ActionCreated,
     ActionIn,
     CheckInIn,
+    ForkCreated,
+    ForkIn,
     Funnel,
     HandleIn,
     MessageIn,
@@ -60,6 +62,39 @@ def create_action(request: HttpRequest, payload: ActionIn) -> Status:
     ratelimit.check("launch", str(caller(request).pk))
     action = services.launch_action(caller(request), rules.launch_input(payload.dict()))
     return Status(201, {"slug": action.slug, "join_code": action.join_code, **absolute_links(request, action)})
+
+
+@router.post(
+    "/actions/{slug}/forks", auth=AUTH, response={201: ForkCreated, **refusals(404, 409, 410)}, tags=["network"]
+)
+def fork(request: HttpRequest, slug: str, payload: ForkIn) -> Status:
+    """Do this deed at your own place and time: a new action of your own in the same
+    movement. Fields are a launch's (title, goal and duration copied where left out);
+    the deed is always the original's. 409 when the original ended or was cancelled."""
+    by = caller(request)
+    ratelimit.check("launch", str(by.pk))
+    original = find_action(slug)
+    made = services.fork_action(original, by, rules.fork_input(original, payload.dict(exclude_unset=True)))
+    return Status(
+        201,
+        {
+            "slug": made.slug,
+            "join_code": made.join_code,
+            **absolute_links(request, made),
+            "movement": selectors.movement_ref(made),
+        },
+    )
+
+
+@router.get(
+    "/movements/{int:movement_id}", response={200: protocol.MovementSnapshot, **refusals(404)}, tags=["network"]
+)
+def get_movement(request: HttpRequest, movement_id: int) -> dict[str, Any]:
+    """One deed in many places: every local action, and the exact sum of their tallies."""
+    movement = movements.get_movement(movement_id)
+    if movement is None:
+        raise NotFound("not_found", "No movement has that id.")
+    return movements.snapshot(movement)
 
 
 @router.get("/actions/{slug}", response={200: protocol.Snapshot, **refusals(404, 410)}, tags=["actions"])

@@ -37,6 +37,15 @@ class Launched(Event):
 
 
 @dataclass(frozen=True)
+class Forked(Event):
+    """A new local action (`action_id`) carries the deed of `source_id`: the movement grew."""
+
+    name: ClassVar[str] = "action.forked"
+    source_id: int
+    movement_id: int
+
+
+@dataclass(frozen=True)
 class Pledged(Event):
     """New pledges of one action, committed together: (pledge id, user id) each."""
 

@@ -7,6 +7,7 @@ from django import forms
 from accounts.services import NAME_MAX
 
 from . import geo, rules
+from .models import Action
 
 
 class JoinForm(forms.Form):
@@ -69,6 +70,34 @@ class LaunchForm(forms.Form):
 
     def launch_input(self) -> rules.LaunchInput:
         return rules.launch_input({**self.cleaned_data, "place_name": self.cleaned_data.get("place_name") or ""})
+
+
+class ForkForm(LaunchForm):
+    """A launch with the deed fixed to the original's; a visitor gives a name and becomes
+    a guest in the same tap, as when joining."""
+
+    name = forms.CharField(max_length=NAME_MAX, required=False, label="Your name")
+    field_order = ["name"]
+
+    def __init__(self, *args: object, signed_in: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        del self.fields["deed"]
+        if signed_in:
+            del self.fields["name"]
+
+    @staticmethod
+    def initial_from(original: Action) -> dict[str, object]:
+        return {
+            **rules.copied_by_fork(original),
+            "radius_m": original.radius_m or rules.DEFAULT_RADIUS,
+            "anywhere": original.is_anywhere,
+            "starts_at": default_start(),
+        }
+
+    def fork_input(self, original: Action) -> rules.LaunchInput:
+        return rules.fork_input(
+            original, {**self.cleaned_data, "place_name": self.cleaned_data.get("place_name") or ""}
+        )
 
 
 def default_start() -> datetime:

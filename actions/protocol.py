@@ -89,6 +89,11 @@ class MomentumState(Strict):
     added_minutes: int
 
 
+class MovementRef(Strict):
+    id: int
+    url: str
+
+
 class Snapshot(Strict):
     """Everything a screen of one action needs (docs/protocol.md)."""
 
@@ -107,6 +112,7 @@ class Snapshot(Strict):
     spotlight: list[FeedItem]
     raid: FeedItem | None
     momentum: MomentumState | None
+    movement: MovementRef | None = Field(description="The movement this action belongs to, if any.")
     seq: int
 
 
@@ -216,6 +222,51 @@ class Cascade(Strict):
     people: int
 
 
+class Area(Strict):
+    """A coarse place: the centre of a cell about 250 km² wide, never the street."""
+
+    lat: float
+    lon: float
+
+
+class Place(Strict):
+    area: Area | None = Field(description="None: the deed is done anywhere.")
+    phase: PhaseName
+    deeds: int
+
+
+class LocalAction(Place):
+    slug: str
+    title: str
+    place_name: str
+    organizer: Person
+    starts_at: str
+    ends_at: str
+    url: str
+    counts: Counts
+
+
+class MovementSnapshot(Strict):
+    """One deed in many places (`/ws/movements/<id>/`, `GET /api/v1/movements/<id>`).
+    `counts` is the exact sum over every visible local action, recounted from rows.
+    `actions` names those whose organizers may be shown to strangers (live first);
+    `others` are the rest, as coarse places only."""
+
+    type: Literal["movement"]
+    id: int
+    title: str
+    deed: str
+    url: str
+    live_url: str
+    server_now: str
+    counts: Counts
+    places: int = Field(description="Local actions, all of them.")
+    live: int = Field(description="Local actions live now.")
+    actions: list[LocalAction]
+    others: list[Place]
+    seq: int
+
+
 class Hello(Strict):
     type: Literal["hello"]
     server_now: str
@@ -245,6 +296,7 @@ FRAMES: dict[str, type[Strict]] = {
     "spotlight": SpotlightFrame,
     "raid": RaidFrame,
     "level": Level,
+    "movement": MovementSnapshot,
     "hello": Hello,
     "pong": Pong,
     "error": Error,

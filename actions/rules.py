@@ -166,6 +166,20 @@ def launch_input(values: Mapping[str, Any]) -> LaunchInput:
     return LaunchInput(**{f.name: values[f.name] for f in fields(LaunchInput) if f.name in values})
 
 
+def copied_by_fork(original: Action) -> dict[str, Any]:
+    """What a fork takes from its original unless told otherwise."""
+    minutes = int((original.ends_at - original.starts_at).total_seconds() // 60)
+    return {"title": original.title, "goal": original.goal, "duration_minutes": min(minutes, DURATION_MAX)}
+
+
+def fork_input(original: Action, values: Mapping[str, Any]) -> LaunchInput:
+    """A fork's launch fields: the original's deed always, and its title, goal and
+    duration where `values` leaves them out (None)."""
+    copied = copied_by_fork(original)
+    given = {key: value for key, value in values.items() if value is not None or key not in copied}
+    return launch_input({**copied, **given, "deed": original.deed})
+
+
 def clean_launch(data: LaunchInput, now: datetime) -> LaunchInput:
     title = one_line(
         data.title,

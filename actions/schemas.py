@@ -63,17 +63,30 @@ class CheckInIn(Schema):
     )
 
 
-class ActionIn(Schema):
-    title: str = Field(min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
-    deed: str = Field(min_length=1, max_length=rules.DEED_MAX, pattern=SOME_TEXT)
+class PlaceAndTime(Schema):
     place_name: str = Field("", max_length=rules.PLACE_NAME_MAX)
     lat: Latitude | None = None
     lon: Longitude | None = None
-    radius_m: int | None = Field(None, strict=True, ge=rules.RADIUS_MIN, le=rules.RADIUS_MAX)
+    radius_m: int | None = Field(
+        None, strict=True, ge=rules.RADIUS_MIN, le=rules.RADIUS_MAX, description="Null: the deed is done anywhere."
+    )
     starts_at: datetime = Field(description="ISO 8601 with a time zone; from now to 30 days ahead.")
+    capacity: int | None = Field(None, strict=True, ge=1, le=rules.CAPACITY_MAX)
+
+
+class ActionIn(PlaceAndTime):
+    title: str = Field(min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
+    deed: str = Field(min_length=1, max_length=rules.DEED_MAX, pattern=SOME_TEXT)
     duration_minutes: int = Field(strict=True, ge=1, le=rules.DURATION_MAX)
     goal: int = Field(strict=True, ge=1, le=rules.GOAL_MAX)
-    capacity: int | None = Field(None, strict=True, ge=1, le=rules.CAPACITY_MAX)
+
+
+class ForkIn(PlaceAndTime, Strict):
+    """The deed is the original's and cannot be changed; what is left out is copied."""
+
+    title: str | None = Field(None, min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
+    duration_minutes: int | None = Field(None, strict=True, ge=1, le=rules.DURATION_MAX)
+    goal: int | None = Field(None, strict=True, ge=1, le=rules.GOAL_MAX)
 
 
 class ActionCreated(Schema):
@@ -82,6 +95,10 @@ class ActionCreated(Schema):
     url: str
     dashboard_url: str
     qr_url: str
+
+
+class ForkCreated(ActionCreated):
+    movement: protocol.MovementRef
 
 
 class MessageIn(Schema):

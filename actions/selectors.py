@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -96,8 +97,15 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         "spotlight": spotlight_items(action, now),
         "raid": raid_target(action, now),
         "momentum": momentum_state(action),
+        "movement": movement_ref(action),
         "seq": action.seq,
     }
+
+
+def movement_ref(action: Action) -> dict[str, Any] | None:
+    if action.movement_id is None:
+        return None
+    return {"id": action.movement_id, "url": reverse("movement", args=[action.movement_id])}
 
 
 def co_organizers(action: Action, *, invited: bool = False) -> QuerySet[CoOrganizer]:
@@ -285,20 +293,24 @@ def pledge_message(made: Pledge) -> dict[str, Any]:
 
 
 def publicly_listed(now: datetime | None = None) -> QuerySet[Action]:
-    """Open actions whose organizers have a track record (rules.TRACK_RECORD_DEEDS): what
-    strangers may be shown. Followers see every launch of the people they follow."""
+    """Open actions whose organizers have a track record: what strangers may be shown.
+    Followers see every launch of the people they follow."""
     now = now or timezone.now()
-    verified_deed = Q(status=CheckInStatus.VERIFIED, deed_done_at__isnull=False)
+    return with_track_record(open_actions(now), now)
+
+
+def with_track_record(actions: QuerySet[Action], now: datetime) -> QuerySet[Action]:
+    """Those of `actions` whose organizers have a track record (rules.TRACK_RECORD_DEEDS)."""
     their_deeds = Q(checkins__status=CheckInStatus.VERIFIED, checkins__deed_done_at__isnull=False)
-    helped_elsewhere = CheckIn.objects.filter(verified_deed, pledge__user=OuterRef("organizer")).exclude(
-        action__organizer=OuterRef("organizer")
-    )
+    helped_elsewhere = CheckIn.objects.filter(
+        status=CheckInStatus.VERIFIED, deed_done_at__isnull=False, pledge__user=OuterRef("organizer")
+    ).exclude(action__organizer=OuterRef("organizer"))
     led_before = (
         Action.objects.filter(organizer=OuterRef("organizer"), ends_at__lt=now)
         .annotate(deeds=Count("checkins", filter=their_deeds))
         .filter(deeds__gte=TRACK_RECORD_DEEDS)
     )
-    return open_actions(now).filter(Q(organizer__profile__trusted=True) | Exists(helped_elsewhere) | Exists(led_before))
+    return actions.filter(Q(organizer__profile__trusted=True) | Exists(helped_elsewhere) | Exists(led_before))
 
 
 def feed_item(action: Action, now: datetime | None = None) -> dict[str, Any]:
@@ -357,7 +369,7 @@ def recently_live(now: datetime) -> QuerySet[Action]:
     )
 
 
-def _count(rows: QuerySet[Any], by: str) -> Any:
+def count_per(rows: QuerySet[Any], by: str) -> Any:
     """A correlated COUNT(*) of `rows` grouped by the field `by` (0 when none)."""
     counted = rows.order_by().values(by).annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted), 0)
@@ -373,13 +385,17 @@ def impact(user: User) -> dict[str, int]:
     record = (
         User.objects.filter(pk=user.pk)
         .annotate(
-            deeds=_count(CheckIn.objects.filter(deed, pledge__user=me), "pledge__user"),
-            organized=_count(Action.objects.filter(organizer=me), "organizer"),
-            organized_deeds=_count(CheckIn.objects.filter(deed, action__organizer=me), "action__organizer"),
-            brought=_count(Pledge.objects.filter(referrer=me), "referrer"),
-            given_by_raid=_count(Pledge.objects.filter(via_raid__source__organizer=me), "via_raid__source__organizer"),
-            given_by_spotlight=_count(Pledge.objects.filter(via_spotlight__organizer=me), "via_spotlight__organizer"),
-            attention_received=_count(
+            deeds=count_per(CheckIn.objects.filter(deed, pledge__user=me), "pledge__user"),
+            organized=count_per(Action.objects.filter(organizer=me), "organizer"),
+            organized_deeds=count_per(CheckIn.objects.filter(deed, action__organizer=me), "action__organizer"),
+            brought=count_per(Pledge.objects.filter(referrer=me), "referrer"),
+            given_by_raid=count_per(
+                Pledge.objects.filter(via_raid__source__organizer=me), "via_raid__source__organizer"
+            ),
+            given_by_spotlight=count_per(
+                Pledge.objects.filter(via_spotlight__organizer=me), "via_spotlight__organizer"
+            ),
+            attention_received=count_per(
                 Pledge.objects.filter(Q(via_raid__isnull=False) | Q(via_spotlight__isnull=False), action__organizer=me),
                 "action__organizer",
             ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import network_views, views
 
 urlpatterns = [
     path("launch/", views.launch, name="launch"),
@@ -12,6 +12,10 @@ urlpatterns = [
     path("a/<slug:slug>/console", views.console, name="console"),
     path("a/<slug:slug>/results", views.results, name="results"),
     path("a/<slug:slug>/results.csv", views.results_csv, name="results_csv"),
+    path("a/<slug:slug>/fork", network_views.fork, name="fork"),
+    path("m/<int:movement_id>", network_views.movement, name="movement"),
+    path("m/<int:movement_id>/live", network_views.movement_live, name="movement_live"),
+    path("m/<int:movement_id>/qr.svg", network_views.movement_qr, name="movement_qr"),
     path("j/", views.join_by_code, name="join_by_code"),
     path("j/<str:code>", views.join_by_code, name="join_code"),
 ]

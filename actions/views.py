@@ -37,7 +37,7 @@ class HiddenAction(Exception):
     pass
 
 
-def _action_or_404(slug: str) -> Action:
+def action_or_404(slug: str) -> Action:
     action = selectors.get_action(slug)
     if action is None:
         raise Http404("No such action")
@@ -102,7 +102,7 @@ def _count_visit(request: HttpRequest, response: HttpResponse, action: Action, r
 @shown
 @ensure_csrf_cookie
 def action_page(request: HttpRequest, slug: str) -> HttpResponse:
-    action = _action_or_404(slug)
+    action = action_or_404(slug)
     me = selectors.my_state(action, request.user)
     response = render(
         request,
@@ -132,7 +132,7 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """One form, one tap: becomes a guest if needed, then pledges."""
-    action = _action_or_404(slug)
+    action = action_or_404(slug)
     form = JoinForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please check your name.")
@@ -159,7 +159,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def cancel(request: HttpRequest, slug: str) -> HttpResponse:
-    action = _action_or_404(slug)
+    action = action_or_404(slug)
     try:
         services.cancel_action(action, request.user)
     except ServiceError as exc:
@@ -170,8 +170,12 @@ def cancel(request: HttpRequest, slug: str) -> HttpResponse:
 @shown
 @cache_control(max_age=3600)
 def qr_svg(request: HttpRequest, slug: str) -> HttpResponse:
-    action = _action_or_404(slug)
-    code = segno.make(request.build_absolute_uri(f"/j/{action.join_code}"), error="m")
+    action = action_or_404(slug)
+    return qr_response(request.build_absolute_uri(f"/j/{action.join_code}"))
+
+
+def qr_response(url: str) -> HttpResponse:
+    code = segno.make(url, error="m")
     svg = io.BytesIO()
     code.save(svg, kind="svg", scale=8, border=2, dark="#111827", light="#ffffff", omitsize=True, xmldecl=False)
     return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
@@ -191,7 +195,7 @@ def join_by_code(request: HttpRequest, code: str | None = None) -> HttpResponse:
 @xframe_options_exempt  # embedded as an OBS browser source or in a streaming page
 @csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]  # its stub types views as (request) only
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    action = _action_or_404(slug)
+    action = action_or_404(slug)
     return render(
         request,
         "actions/dashboard.html",
@@ -205,7 +209,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _organizer_action_or_403(request: HttpRequest, slug: str) -> Action:
-    action = _action_or_404(slug)
+    action = action_or_404(slug)
     try:
         services.require_organizer(action, request.user)
     except ServiceError as exc:
@@ -237,7 +241,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
 
 @shown
 def results(request: HttpRequest, slug: str) -> HttpResponse:
-    action = _action_or_404(slug)
+    action = action_or_404(slug)
     snapshot = selectors.snapshot(action)
     counts = snapshot["counts"]
     return render(

@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -56,16 +57,27 @@ async def drive(port: int, action, users: list, args: argparse.Namespace) -> dic
     await asyncio.sleep(1)
     handles: list[str] = []
 
+    def pledge_share(lane: int, start: float) -> None:
+        # One lane of --threads: pledges n = lane, lane + threads, ... each at its due
+        # time, so together they keep the schedule a single thread could not.
+        from django.db import connection
+
+        rng = random.Random(lane)
+        try:
+            for n in range(lane, len(users), args.threads):
+                due = start + n * args.duration / len(users)
+                if (wait := due - time.monotonic()) > 0:
+                    time.sleep(wait)
+                ref = rng.choice(handles) if handles and rng.random() < args.shared else None
+                services.pledge(action, users[n], ref_handle=ref)
+                handles.append(users[n].profile.handle)
+        finally:
+            connection.close()
+
     def pledge_all() -> float:
-        rng = random.Random(7)
         start = time.monotonic()
-        for n, user in enumerate(users):
-            due = start + n * args.duration / len(users)
-            if (wait := due - time.monotonic()) > 0:
-                time.sleep(wait)
-            ref = rng.choice(handles) if handles and rng.random() < args.shared else None
-            services.pledge(action, user, ref_handle=ref)
-            handles.append(user.profile.handle)
+        with ThreadPoolExecutor(max_workers=args.threads) as pool:
+            list(pool.map(pledge_share, range(args.threads), [start] * args.threads))
         return time.monotonic() - start
 
     started = time.monotonic()
@@ -138,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=60)
     p.add_argument("--shared", type=float, default=0.7, help="share of pledges that come through someone's link")
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--threads", type=int, default=8, help="threads pledging in this process")
     p.add_argument("--settle", type=float, default=60)
     return p
 

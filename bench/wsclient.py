@@ -107,8 +107,9 @@ class Receiver(asyncio.Protocol):
 def handshake(url: str) -> tuple[str, int, bytes]:
     parsed = urlparse(url)
     key = base64.b64encode(os.urandom(16)).decode()
+    target = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
     request = (
-        f"GET {parsed.path or '/'} HTTP/1.1\r\nHost: {parsed.netloc}\r\nUpgrade: websocket\r\n"
+        f"GET {target} HTTP/1.1\r\nHost: {parsed.netloc}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
         f"Origin: http://{parsed.netloc}\r\n\r\n"
     ).encode()

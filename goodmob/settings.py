@@ -278,6 +278,8 @@ GOODMOB = {
     # The cascade is a drawing, not a count: one frame a second is plenty, and each
     # one reads the whole graph.
     "CASCADE_COALESCE_SECONDS": float(os.environ.get("CASCADE_COALESCE_SECONDS", "1.0")),
+    # A movement's tally sums many actions: at most one recount a second per movement.
+    "MOVEMENT_COALESCE_SECONDS": float(os.environ.get("MOVEMENT_COALESCE_SECONDS", "1.0")),
     "MAX_FUTURE_DAYS": 30,
     "WS_MAX_FRAME_BYTES": 4096,
     "WS_MAX_FRAMES_PER_10S": 50,

@@ -12,12 +12,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from actions import cascade, protocol, selectors
+from actions import cascade, movements, protocol, selectors
 from actions.models import Action
 from common import inputs
 from common.errors import UNAUTHORIZED, ServiceError
 
 from . import cascades, publish
+from . import movements as movement_frames
 from .hub import SNAPSHOT_PREFIX, hub
 
 CLOSE_NOT_FOUND = 4404
@@ -188,6 +189,28 @@ class ActionConsumer(LiveConsumer):
             graph = await hub().once(("cascade", action_id), lambda: _cascade_text(action_id))
             if graph is not None:
                 await self.send(text_data=graph)
+
+
+@database_sync_to_async
+def _movement_text(movement_id: int) -> str | None:
+    movement = movements.get_movement(movement_id)
+    return None if movement is None else protocol.encode(movements.snapshot(movement))
+
+
+class MovementConsumer(LiveConsumer):
+    """`/ws/movements/<id>/`: anyone may listen; the movement's snapshot now, then each new one."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        movement_id = self.scope["url_route"]["kwargs"]["movement_id"]
+        group = movement_frames.group(movement_id)
+        await self.join(group)  # join first, read second (as ActionConsumer)
+        text = await hub().snapshot(group, lambda: _movement_text(movement_id))
+        if text is None:
+            await self._error("not_found", "No movement has that address.")
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        await self.send(text_data=text)
 
 
 class MeConsumer(LiveConsumer):

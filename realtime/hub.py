@@ -24,8 +24,9 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 SNAPSHOT_PREFIX = '{"type":"snapshot"'
+MOVEMENT_PREFIX = '{"type":"movement"'
 # A hidden action's state is the moderated notice: new sockets get it instead of counts.
-STATE_PREFIXES = (SNAPSHOT_PREFIX, '{"type":"moderated"')
+STATE_PREFIXES = (SNAPSHOT_PREFIX, MOVEMENT_PREFIX, '{"type":"moderated"')
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 

@@ -11,6 +11,7 @@ from actions.models import Action, Announcement, CheckIn, Pledge, Raid
 
 from . import publish
 from .cascades import request_cascade
+from .movements import request_movement
 from .snapshots import request_snapshot
 
 
@@ -91,3 +92,19 @@ def tell_raid(event: events.RaidStarted) -> None:
 @events.listen(events.LevelReached)
 def tell_level(event: events.LevelReached) -> None:
     _tell_then_recount(event, lambda action: selectors.level_message(action, event.level, event.added_minutes))
+
+
+@events.listen(events.Forked)
+def grow_movement(event: events.Forked) -> None:
+    """The new place joins the movement's screens; the source now links to its movement."""
+    request_movement(event.movement_id)
+    request_snapshot(event.source_id)
+
+
+@events.listen(events.Hidden)
+def recount_movement(event: events.Hidden) -> None:
+    """A hidden action leaves its movement's sum (a hidden action sends no snapshot of its
+    own, which is how the other changes reach the movement)."""
+    movement_id = Action.objects.filter(pk=event.action_id).values_list("movement_id", flat=True).first()
+    if movement_id is not None:
+        request_movement(movement_id)

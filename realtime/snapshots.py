@@ -13,6 +13,7 @@ from common import coalesce
 from common.tasks import IDEMPOTENT
 
 from . import publish
+from .movements import request_movement
 
 
 def request_snapshot(action_id: int) -> None:
@@ -28,6 +29,8 @@ def publish_snapshot(action_id: int) -> int | None:
     if frame is None:
         return None
     publish.to_action(action_id, frame)
+    if frame["movement"] is not None:
+        request_movement(frame["movement"]["id"])
     return int(frame["seq"])
 
 

@@ -5,6 +5,7 @@ from ..rules import CheckInInput, LaunchInput
 from .announcements import announce
 from .checkin_batch import check_in_many
 from .checkins import check_in, mark_deed_done
+from .forks import fork_action
 from .launch import launch_action
 from .momentum import reach_level, set_momentum
 from .organizers import accept as accept_invitation
@@ -15,7 +16,7 @@ from .pledges import Attention, pledge
 from .raids import raid, set_spotlight
 from .receipts import issue as issue_receipt
 from .sharing import record_visit
-from .tallies import next_snapshot
+from .tallies import next_movement_snapshot, next_snapshot
 from .verification import drop_old_coordinates, sweep_pending, verify_pending
 from .visibility import hide_action, restore_action
 
@@ -39,7 +40,9 @@ __all__ = [
     "hide_action",
     "issue_receipt",
     "restore_action",
+    "fork_action",
     "launch_action",
+    "next_movement_snapshot",
     "mark_deed_done",
     "next_snapshot",
     "pledge",

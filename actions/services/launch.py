@@ -13,12 +13,14 @@ from common.codes import random_string
 from common.errors import Conflict
 
 from .. import events, rules
-from ..models import Action
+from ..models import Action, Movement
 
 SLUG_SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
-def launch_action(organizer: User, data: rules.LaunchInput) -> Action:
+def launch_action(
+    organizer: User, data: rules.LaunchInput, *, forked_from: Action | None = None, movement: Movement | None = None
+) -> Action:
     now = timezone.now()
     data = rules.clean_launch(data, now)
     starts_at = max(data.starts_at, now)
@@ -40,6 +42,8 @@ def launch_action(organizer: User, data: rules.LaunchInput) -> Action:
                     ends_at=starts_at + timedelta(minutes=data.duration_minutes),
                     goal=data.goal,
                     capacity=data.capacity,
+                    forked_from=forked_from,
+                    movement=movement,
                 )
                 events.emit(events.Launched(action.pk))
                 return action

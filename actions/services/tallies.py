@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import selectors
-from ..models import Action
+from .. import movements, selectors
+from ..models import Action, Movement
 
 
 def next_snapshot(action_id: int) -> dict[str, Any] | None:
@@ -26,3 +26,14 @@ def next_snapshot(action_id: int) -> dict[str, Any] | None:
         action.seq += 1
         action.save(update_fields=["seq"])
         return selectors.snapshot(action)
+
+
+def next_movement_snapshot(movement_id: int) -> dict[str, Any] | None:
+    """The movement's exact sum, recounted now, with the next seq (None: no such movement)."""
+    with transaction.atomic():
+        movement = Movement.objects.select_for_update(no_key=True).filter(pk=movement_id).first()
+        if movement is None:
+            return None
+        movement.seq += 1
+        movement.save(update_fields=["seq"])
+        return movements.snapshot(movement)

@@ -183,12 +183,12 @@ export function drawCascade(canvas, state, { dark = true } = {}) {
   }
 }
 
-// The totals by depth, in words: "12 came directly · 30 brought by them · 4 one step further".
+// The totals by depth, in words: "12 came directly · 30 through a friend · 4 through a friend's friend".
 export function depthWords(totals) {
   return totals
     .filter((row) => row.pledged > 0)
     .map((row) => {
-      const who = row.depth === 0 ? "came directly" : row.depth === 1 ? "brought by them" : `${row.depth} steps out`;
+      const who = ["came directly", "through a friend", "through a friend's friend"][row.depth] ?? `${row.depth} links out`;
       return `${row.pledged.toLocaleString()} ${who}`;
     })
     .join(" · ");

@@ -68,8 +68,9 @@ function redrawCascade() {
   if (drawing || !cascadeCanvas) return;
   drawing = requestAnimationFrame(() => {
     drawing = null;
-    drawCascade(cascadeCanvas, cascade);
+    // Words first: a second line of them shrinks the canvas, which must be measured after.
     root.querySelector("[data-cascade-words]").textContent = depthWords(cascade.totals) || "Share links bring people in: watch the crowd grow here.";
+    drawCascade(cascadeCanvas, cascade);
   });
 }
 
@@ -81,7 +82,9 @@ async function onCascade(frame) {
   }
   redrawCascade();
 }
-window.addEventListener("resize", redrawCascade);
+// Any change of the canvas's box (a window resize, the map or the spotlight appearing)
+// redraws it at its new size, so the rings never stretch.
+if (cascadeCanvas) new ResizeObserver(redrawCascade).observe(cascadeCanvas);
 
 createActionView(root, {
   query: "?cascade=1",

@@ -17,7 +17,8 @@ const togglePlace = () => placeFields.forEach((el) => (el.hidden = anywhere.chec
 anywhere.addEventListener("change", togglePlace);
 togglePlace();
 
-document.getElementById("use-location")?.addEventListener("click", (event) => {
+const locate = document.getElementById("use-location");
+locate?.addEventListener("click", (event) => {
   const button = event.currentTarget;
   button.textContent = "Locating…";
   navigator.geolocation.getCurrentPosition(
@@ -30,3 +31,8 @@ document.getElementById("use-location")?.addEventListener("click", (event) => {
     { enableHighAccuracy: true, timeout: 10000 },
   );
 });
+
+// "Do this near me": the place is where the phone is, unless the person typed one.
+if (form.hasAttribute("data-locate") && !anywhere.checked && !form.querySelector("[name=lat]").value) {
+  locate?.click();
+}

@@ -58,3 +58,66 @@ export function drawCells(container, action, cells) {
   }
   container.append(svg);
 }
+
+// A movement's places: one dot per local action at its coarse area (never the street),
+// sized by deeds, coloured by phase; the biggest are named. Same tile-free drawing, in
+// a fixed 500x300 frame so dots and labels keep their size whatever the distances.
+const FRAME = { width: 500, height: 300, pad: 45 };
+const LABEL_EM = 16; // .place-label's font-size, in the frame's units
+
+export function drawPlaces(container, places) {
+  if (!container) return;
+  container.querySelector("svg")?.remove();
+  const located = places.filter((p) => p.area);
+  container.classList.toggle("is-empty", located.length === 0);
+  if (!located.length) return;
+  const lat0 = located.reduce((sum, p) => sum + p.area.lat, 0) / located.length;
+  const kx = Math.cos((lat0 * Math.PI) / 180);
+  const raw = located.map((p) => [p.area.lon * kx, -p.area.lat]);
+  const xs = raw.map(([x]) => x);
+  const ys = raw.map(([, y]) => y);
+  // At least a degree across, so two neighbouring towns do not sit at opposite edges.
+  const spanX = Math.max(Math.max(...xs) - Math.min(...xs), 1);
+  const spanY = Math.max(Math.max(...ys) - Math.min(...ys), 1);
+  const { width, height, pad } = FRAME;
+  const scale = Math.min((width - 2 * pad) / spanX, (height - 2 * pad) / spanY);
+  const [midX, midY] = [(Math.max(...xs) + Math.min(...xs)) / 2, (Math.max(...ys) + Math.min(...ys)) / 2];
+  const points = raw.map(([x, y]) => [width / 2 + (x - midX) * scale, height / 2 + (y - midY) * scale]);
+  const svg = el("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    role: "img",
+    "aria-label": `${located.length} place${located.length === 1 ? "" : "s"} doing this deed`,
+  });
+  const most = Math.max(1, ...located.map((p) => p.deeds));
+  const radius = (p) => 7 + 16 * Math.sqrt(p.deeds / most);
+  const order = located.map((_, i) => i).sort((a, b) => located[a].deeds - located[b].deeds);
+  order.forEach((i) => {
+    const [x, y] = points[i];
+    svg.append(el("circle", { cx: x, cy: y, r: radius(located[i]), class: `place place-${located[i].phase}` }));
+  });
+  // Name the biggest places whose labels fit beside their dots without covering another label.
+  const taken = [];
+  const fits = (box) => box.x0 >= 0 && box.x1 <= width && !taken.some((t) => box.x0 < t.x1 && t.x0 < box.x1 && box.y0 < t.y1 && t.y0 < box.y1);
+  order
+    .slice()
+    .reverse()
+    .filter((i) => located[i].place_name || located[i].title)
+    .slice(0, 8)
+    .forEach((i) => {
+      const [x, y] = points[i];
+      const text = `${located[i].place_name || located[i].title} · ${located[i].deeds.toLocaleString()}`;
+      const long = text.length * LABEL_EM * 0.56;
+      const gap = radius(located[i]) + 5;
+      const sides = [
+        { x0: x + gap, x1: x + gap + long, anchor: "start", at: x + gap },
+        { x0: x - gap - long, x1: x - gap, anchor: "end", at: x - gap },
+      ].map((side) => ({ ...side, y0: y - LABEL_EM * 0.6, y1: y + LABEL_EM * 0.6 }));
+      const side = sides.find(fits);
+      if (!side) return;
+      taken.push(side);
+      const label = el("text", { x: side.at, y, class: "place-label", "text-anchor": side.anchor, "dominant-baseline": "central" });
+      label.textContent = text;
+      svg.append(label);
+    });
+  container.append(svg);
+}

@@ -11,7 +11,5 @@ for (const bar of document.querySelectorAll("[data-percent]")) {
 const cascade = new CascadeState();
 cascade.apply(JSON.parse(document.getElementById("cascade").textContent));
 const canvas = document.querySelector("[data-cascade]");
-const draw = () => drawCascade(canvas, cascade, { dark: false });
-draw();
-window.addEventListener("resize", draw);
 document.querySelector("[data-cascade-words]").textContent = depthWords(cascade.totals) || "Nobody has joined yet.";
+new ResizeObserver(() => drawCascade(canvas, cascade, { dark: false })).observe(canvas);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -107,3 +108,10 @@ def second_phone(browser) -> Iterator[object]:
     context = browser.new_context(**PHONE)
     yield context
     context.close()
+
+
+def shot(page, name: str) -> None:
+    """With SHOTS=<folder> set, keep a screenshot for people to look at (never compared)."""
+    folder = os.environ.get("SHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"{name}.png"))
