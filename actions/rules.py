@@ -71,11 +71,12 @@ def check_visible(action: Action) -> None:
         raise Gone("hidden", HIDDEN_DETAIL)
 
 
-# Public listing (the home page's "happening now and soon", later discovery and nearby
-# alerts) needs a track record; a launch always reaches its organizer's followers. A
-# track record is any of: a moderator vouched for the organizer (Profile.trusted); a
-# verified deed of theirs on an action someone else organized; an earlier action of
-# theirs with TRACK_RECORD_DEEDS verified deeds. selectors.publicly_listed applies it.
+# Public listing (the home page's "happening now and soon", a movement's named places,
+# later discovery and nearby alerts) needs a track record of the organizer or of a
+# co-organizer who accepted; a launch always reaches its organizer's followers. A track
+# record is any of: a moderator vouched for the person (Profile.trusted); a verified
+# deed of theirs on an action someone else organized; an earlier action of theirs with
+# TRACK_RECORD_DEEDS verified deeds. selectors.with_track_record applies it.
 TRACK_RECORD_DEEDS = 5
 
 

@@ -300,17 +300,28 @@ def publicly_listed(now: datetime | None = None) -> QuerySet[Action]:
 
 
 def with_track_record(actions: QuerySet[Action], now: datetime) -> QuerySet[Action]:
-    """Those of `actions` whose organizers have a track record (rules.TRACK_RECORD_DEEDS)."""
+    """Those of `actions` led, or co-organized, by someone with a track record."""
+    vouched_co_organizer = CoOrganizer.objects.filter(action=OuterRef("pk"), accepted_at__isnull=False).filter(
+        track_record(OuterRef("user"), now)
+    )
+    return actions.filter(track_record(OuterRef("organizer"), now) | Exists(vouched_co_organizer))
+
+
+def track_record(user: OuterRef, now: datetime) -> Q:
+    """The person `user` (an outer reference) has a track record (rules.TRACK_RECORD_DEEDS):
+    a moderator vouched for them, they did a verified deed on someone else's action, or an
+    earlier action of theirs gathered enough verified deeds."""
     their_deeds = Q(checkins__status=CheckInStatus.VERIFIED, checkins__deed_done_at__isnull=False)
+    vouched = Profile.objects.filter(user=user, trusted=True)
     helped_elsewhere = CheckIn.objects.filter(
-        status=CheckInStatus.VERIFIED, deed_done_at__isnull=False, pledge__user=OuterRef("organizer")
-    ).exclude(action__organizer=OuterRef("organizer"))
+        status=CheckInStatus.VERIFIED, deed_done_at__isnull=False, pledge__user=user
+    ).exclude(action__organizer=user)
     led_before = (
-        Action.objects.filter(organizer=OuterRef("organizer"), ends_at__lt=now)
+        Action.objects.filter(organizer=user, ends_at__lt=now)
         .annotate(deeds=Count("checkins", filter=their_deeds))
         .filter(deeds__gte=TRACK_RECORD_DEEDS)
     )
-    return actions.filter(Q(organizer__profile__trusted=True) | Exists(helped_elsewhere) | Exists(led_before))
+    return Q(Exists(vouched)) | Q(Exists(helped_elsewhere)) | Q(Exists(led_before))
 
 
 def feed_item(action: Action, now: datetime | None = None) -> dict[str, Any]:

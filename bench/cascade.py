@@ -94,6 +94,11 @@ async def drive(port: int, action, users: list, args: argparse.Namespace) -> dic
     sizes = [size for _, size, f in frames if not f["full"]]
     window = max(1e-9, (frames[-1][0] - frames[0][0]) if len(frames) > 1 else 1)
     held = held_graph([f for _, _, f in screen.frames])
+    wanted = {n["id"]: n for n in exact["nodes"]}
+    wrong = [i for i in wanted.keys() | held.keys() if held.get(i) != wanted.get(i)]
+    if wrong:
+        print("first mismatch:", held.get(wrong[0]), "wanted", wanted.get(wrong[0]), file=sys.stderr)
+    seqs = [f["seq"] for _, _, f in screen.frames]
     return {
         "pledges": len(users),
         "pledging_s": round(took, 1),
@@ -101,12 +106,14 @@ async def drive(port: int, action, users: list, args: argparse.Namespace) -> dic
         "frames": len(frames),
         "frames_per_s": round(len(frames) / window, 2),
         "full_frames": sum(1 for _, _, f in frames if f["full"]),
-        "bytes_p50": int(percentile(sizes, 50)) if sizes else 0,
-        "bytes_p99": int(percentile(sizes, 99)) if sizes else 0,
+        "bytes_p50": int(percentile(sizes, 0.5)) if sizes else 0,
+        "bytes_p99": int(percentile(sizes, 0.99)) if sizes else 0,
         "bytes_max": max(sizes, default=0),
-        "nodes_per_frame_p50": int(percentile([len(f["nodes"]) for _, _, f in frames], 50)) if frames else 0,
+        "nodes_per_frame_p50": int(percentile([len(f["nodes"]) for _, _, f in frames], 0.5)) if frames else 0,
         "settle_s": round(converged - started - took, 1),
-        "exact": held == {n["id"]: n for n in exact["nodes"]},
+        "exact": not wrong,
+        "mismatched_nodes": len(wrong),
+        "seq_gaps": sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b != a + 1),
         "people": exact["people"],
         "depth_max": max((n["depth"] for n in exact["nodes"]), default=0),
     }

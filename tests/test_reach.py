@@ -52,3 +52,13 @@ def test_a_track_record_or_a_moderators_word_lists_it(db):
     factories.move_clock(earlier, starts_in=timedelta(hours=-2))  # it is over now
     Profile.objects.filter(user=vouched).update(trusted=True)
     assert set(listed()) == {"By a helper", "By a leader", "Vouched for", elsewhere.title}
+
+
+def test_a_co_organizer_with_a_track_record_lists_a_newcomers_action(db):
+    newcomer, mentor = factories.guest("New"), factories.member("mentor")
+    action = factories.action(newcomer, title="First try, with help")
+    services.invite(action, newcomer, "mentor")
+    Profile.objects.filter(user=mentor).update(trusted=True)
+    assert listed() == []  # invited is not enough: they must accept
+    services.accept_invitation(action, mentor)
+    assert listed() == ["First try, with help"]
