@@ -1,14 +1,7 @@
 // Attention shared between actions: the spotlight cards and the raid hand-over, drawn
 // the same way on the action page and the dashboard.
 import { api } from "./action-view.js";
-import { localTime } from "./live.js";
-
-function node(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
+import { localTime, node } from "./live.js";
 
 function when(item) {
   return item.phase === "live" ? "Live now" : `Starts ${localTime(item.starts_at)}`;

@@ -183,13 +183,15 @@ export function drawCascade(canvas, state, { dark = true } = {}) {
   }
 }
 
-// The totals by depth, in words: "12 came directly · 30 through a friend · 4 through a friend's friend".
+// The totals by depth, in words: "12 came directly · 30 through a friend · 4 through a
+// friend's friend · 9 further out". One line on a stream, however deep the cascade goes.
+const DEPTH_WORDS = ["came directly", "through a friend", "through a friend's friend"];
+
 export function depthWords(totals) {
-  return totals
-    .filter((row) => row.pledged > 0)
-    .map((row) => {
-      const who = ["came directly", "through a friend", "through a friend's friend"][row.depth] ?? `${row.depth} links out`;
-      return `${row.pledged.toLocaleString()} ${who}`;
-    })
-    .join(" · ");
+  const rows = totals.filter((row) => row.pledged > 0);
+  const near = rows.filter((row) => row.depth < DEPTH_WORDS.length);
+  const further = rows.filter((row) => row.depth >= DEPTH_WORDS.length).reduce((sum, row) => sum + row.pledged, 0);
+  const words = near.map((row) => `${row.pledged.toLocaleString()} ${DEPTH_WORDS[row.depth]}`);
+  if (further) words.push(`${further.toLocaleString()} further out`);
+  return words.join(" · ");
 }

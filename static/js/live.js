@@ -102,3 +102,12 @@ export function localizeTimes(root = document) {
     el.textContent = localTime(el.getAttribute("datetime"));
   });
 }
+
+// An element with a class and text: the pages build their cards with it (never innerHTML
+// with names people chose).
+export function node(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}

@@ -1,6 +1,6 @@
 // A movement's page and its livestream dashboard: one exact tally over every local action,
 // live from /ws/movements/<id>/ (newest seq wins; a reconnect brings a fresh snapshot).
-import { localTime, openSocket } from "./live.js";
+import { localTime, node, openSocket } from "./live.js";
 import { drawPlaces } from "./map.js";
 
 const root = document.getElementById("movement");
@@ -9,13 +9,6 @@ const others = root.querySelector("[data-others]");
 const onStream = document.body.classList.contains("dashboard");
 const PHASE_WORDS = { live: "Live", scheduled: "Soon", ended: "Ended", cancelled: "Cancelled" };
 let state = JSON.parse(document.getElementById("movement-snapshot").textContent);
-
-function node(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 function card(action) {
   const link = node("a", "card action-card");
