@@ -42,6 +42,19 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return _WGS84.measure(a, b) * 1000
 
 
+def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float] | None:
+    """(south, north, west, east) around a point, a little larger than the circle; None
+    where it would wrap a pole or the antimeridian (then only the distance filters)."""
+    dlat = radius_m / 110_574 * 1.01
+    cos_lat = math.cos(math.radians(lat))
+    if abs(lat) + dlat >= 89.0 or cos_lat <= 0:
+        return None
+    dlon = radius_m / (111_320 * cos_lat) * 1.01
+    if abs(lon) + dlon >= 180.0:
+        return None
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
 def in_range(value: float | None, low: float, high: float) -> bool:
     return value is not None and math.isfinite(value) and low <= value <= high
 

@@ -354,6 +354,21 @@ def open_actions(now: datetime | None = None) -> QuerySet[Action]:
     )
 
 
+def in_phase(phase: str | None, now: datetime) -> QuerySet[Action]:
+    """Visible actions the clock says are `upcoming`, `live` or `ended` (None: the first
+    two); soonest first, or for ended ones the latest first. Cancelled ones never."""
+    if phase == "ended":
+        ended = Q(status=Phase.ENDED) | Q(status__in=[Phase.SCHEDULED, Phase.LIVE], ends_at__lte=now)
+        visible = Action.objects.select_related("organizer__profile").filter(visibility=Visibility.PUBLIC)
+        return visible.filter(ended).order_by("-ends_at")
+    rows = open_actions(now)
+    if phase == "upcoming":
+        return rows.filter(starts_at__gt=now)
+    if phase == "live":
+        return rows.filter(starts_at__lte=now)
+    return rows
+
+
 def actions_by(user: User, limit: int = 30) -> list[Action]:
     return list(
         Action.objects.filter(organizer=user, visibility=Visibility.PUBLIC)

@@ -5,6 +5,7 @@ from . import network_views, views
 urlpatterns = [
     path("launch/", views.launch, name="launch"),
     path("a/<slug:slug>", views.action_page, name="action"),
+    path("a/<slug:slug>.ics", views.action_ics, name="action_ics"),
     path("a/<slug:slug>/join", views.join, name="join"),
     path("a/<slug:slug>/cancel", views.cancel, name="cancel"),
     path("a/<slug:slug>/qr.svg", views.qr_svg, name="qr"),

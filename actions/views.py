@@ -28,7 +28,7 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import cascade, exports, rules, selectors, services
+from . import calendar, cascade, exports, rules, selectors, services
 from .forms import JoinForm, LaunchForm, default_start
 from .models import Action
 
@@ -172,6 +172,15 @@ def cancel(request: HttpRequest, slug: str) -> HttpResponse:
 def qr_svg(request: HttpRequest, slug: str) -> HttpResponse:
     action = action_or_404(slug)
     return qr_response(request.build_absolute_uri(f"/j/{action.join_code}"))
+
+
+@shown
+def action_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    action = action_or_404(slug)
+    body = calendar.ics(action, request.build_absolute_uri(action.get_absolute_url()), request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{action.slug}.ics"'
+    return response
 
 
 def qr_response(url: str) -> HttpResponse:

@@ -18,6 +18,7 @@ from actions.api import router as actions_router
 from common import inputs, responses
 from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, first_error_sentence
 from moderation.api import router as moderation_router
+from social.api import add_discovery
 from social.api import router as social_router
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -93,5 +94,6 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", social_router)
+add_discovery(actions_router)
 api.add_router("", actions_router)
 api.add_router("", moderation_router)

@@ -2,21 +2,79 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
 
 from accounts.auth import BearerAuth, SessionAuth, caller
 from accounts.models import Profile
 from accounts.selectors import get_profile
+from actions import geo, protocol
+from actions import selectors as action_selectors
 from common import ratelimit
-from common.errors import NotFound
+from common.errors import UNAUTHORIZED, Invalid, NotFound
 from common.openapi import refusals
 
-from . import selectors, services
+from . import discovery, selectors, services
 
 router = Router(tags=["people"], auth=[BearerAuth(), SessionAuth()])
+# Discovery answers anyone; a signed-in caller (session or bearer) also gets `followed=1`.
+DISCOVERY_AUTH = [BearerAuth(), SessionAuth(), lambda request: AnonymousUser()]
+
+
+class DiscoveryQuery(Schema):
+    near: str | None = Field(
+        None,
+        pattern=r"^-?\d{1,2}(\.\d{1,7})?,-?\d{1,3}(\.\d{1,7})?$",
+        description="`<lat>,<lon>`: nearest first, within `radius_km`. Never stored; round it if you like.",
+    )
+    radius_km: float = Field(discovery.RADIUS_KM_DEFAULT, gt=0, le=discovery.RADIUS_KM_MAX)
+    phase: Literal["upcoming", "live", "ended"] | None = Field(None, description="Default: upcoming and live.")
+    followed: bool = Field(False, description="Only actions of people you follow (sign in).")
+    limit: int = Field(50, ge=1, le=discovery.LIMIT_MAX)
+
+
+class Discovered(protocol.FeedItem):
+    distance_m: int | None = Field(description="From `near` to the action's place; null without `near`.")
+
+
+def discover(request: HttpRequest, query: Query[DiscoveryQuery]) -> list[dict[str, Any]]:
+    """Public actions to join: soonest first, or nearest first around `near`. Strangers see
+    actions whose organizers have a track record; `followed=1` shows every action of the
+    people you follow."""
+    viewer = request.auth  # type: ignore[attr-defined]
+    if query.followed and not viewer.is_authenticated:
+        raise UNAUTHORIZED
+    near = None
+    if query.near:
+        lat, lon = (float(part) for part in query.near.split(","))
+        if not geo.valid_point(lat, lon):
+            raise Invalid("invalid", "`near` is a latitude (-90 to 90) and a longitude (-180 to 180).", field="near")
+        near = (lat, lon)
+    now = timezone.now()
+    found = discovery.discover(
+        viewer, now, phase=query.phase, near=near, radius_km=query.radius_km, followed=query.followed, limit=query.limit
+    )
+    return [{**action_selectors.feed_item(f.action, now), "distance_m": _metres(f.distance_m)} for f in found]
+
+
+def _metres(distance: float | None) -> int | None:
+    return None if distance is None else round(distance)
+
+
+def add_discovery(actions_router: Router) -> None:
+    """`GET /actions` shares its path with the actions app's `POST /actions`, and one path
+    is one route: so the project adds it to that router (actions never imports social)."""
+    actions_router.get(
+        "/actions",
+        auth=DISCOVERY_AUTH,
+        response={200: list[Discovered], **refusals(401, 422)},
+        tags=["discovery"],
+        operation_id="discover_actions",
+    )(discover)
 
 
 class FollowOut(Schema):

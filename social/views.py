@@ -33,6 +33,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "actions/home.html", context)
 
 
+def near(request: HttpRequest) -> HttpResponse:
+    """Nearest first around the phone: the page asks for the location on a tap and
+    searches the API with it; the server never sees it outside that query."""
+    return render(request, "actions/near.html")
+
+
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     found = get_profile(handle)
     if found is None:

@@ -203,6 +203,17 @@ document.querySelectorAll("[data-copy]").forEach((button) => {
     button.textContent = "Copied";
   });
 });
+// Share: the phone's own share sheet where the browser has one, else copy the link.
+$("[data-share-link]")?.addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  const shared = { title: button.dataset.shareTitle, url: button.dataset.shareLink };
+  if (navigator.share) {
+    await navigator.share(shared).catch(() => {});
+    return;
+  }
+  await navigator.clipboard?.writeText(shared.url).catch(() => {});
+  button.textContent = "Link copied";
+});
 $("[data-accept-invite]")?.addEventListener("click", async (event) => {
   event.currentTarget.disabled = true;
   const { ok, data } = await api("POST", `/api/v1/actions/${slug}/organizers/accept`);
