@@ -28,7 +28,7 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import calendar, cascade, exports, rules, selectors, services
+from . import calendar, cascade, exports, preview, rules, selectors, services
 from .forms import JoinForm, LaunchForm, default_start
 from .models import Action
 
@@ -181,6 +181,16 @@ def action_ics(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{action.slug}.ics"'
     return response
+
+
+@shown
+@cache_control(max_age=3600)
+def preview_png(request: HttpRequest, slug: str) -> HttpResponse:
+    """The card a shared link unfurls into (og:image, twitter:image)."""
+    action = action_or_404(slug)
+    return HttpResponse(
+        preview.png(action, request.build_absolute_uri(f"/j/{action.join_code}")), content_type="image/png"
+    )
 
 
 def qr_response(url: str) -> HttpResponse:
