@@ -8,6 +8,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.utils import check_csrf
+from pydantic import ConfigDict, model_validator
 
 from common import ratelimit
 from common.errors import Conflict, ServiceError
@@ -15,6 +16,7 @@ from common.openapi import SOME_TEXT, refusals
 
 from . import personal, selectors, services
 from .auth import LOGIN_BACKEND, BearerAuth, SessionAuth, caller
+from .models import Profile
 
 router = Router(tags=["people"])
 AUTH = [BearerAuth(), SessionAuth()]
@@ -75,6 +77,54 @@ class ExportOut(Schema):
     blocking: list[str] = Field(description="Handles you block.")
     reports_made: list[dict[str, Any]] = Field(description="Reports you made to the moderators.")
     receipts: list[dict[str, Any]] = Field(description="Signed receipts of your verified deeds.")
+
+
+class MeOut(Schema):
+    handle: str
+    name: str
+    is_guest: bool
+    named_in_cascade: bool = Field(description="Your name shows in who-brought-whom drawings.")
+    email: str
+    email_verified: bool
+
+
+class MeIn(Schema):
+    """What to change: at least one of the two."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    # Absent or a value, never null: the schema says so, and a fuzzer holds us to it.
+    name: str = Field(None, min_length=1, max_length=services.NAME_MAX, pattern=SOME_TEXT)  # type: ignore[assignment]
+    named_in_cascade: bool = Field(None, strict=True)  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def something(self) -> MeIn:
+        if not self.model_fields_set:
+            raise ValueError("Say what to change: `name`, `named_in_cascade` or both")
+        return self
+
+
+def _me(profile: Profile) -> dict[str, Any]:
+    return {
+        "handle": profile.handle,
+        "name": profile.display_name,
+        "is_guest": profile.is_guest,
+        "named_in_cascade": profile.named_in_cascade,
+        "email": profile.user.email,
+        "email_verified": profile.email_verified,
+    }
+
+
+@router.get("/me", auth=AUTH, response={200: MeOut, **refusals()})
+def get_me(request: HttpRequest) -> dict[str, Any]:
+    """Who you are here, and your settings."""
+    return _me(services.ensure_profile(caller(request)))
+
+
+@router.patch("/me", auth=AUTH, response={200: MeOut, **refusals()})
+def patch_me(request: HttpRequest, payload: MeIn) -> dict[str, Any]:
+    """Change your display name, or whether it shows in who-brought-whom drawings."""
+    return _me(services.update_profile(caller(request), **payload.dict(exclude_none=True)))
 
 
 @router.get("/me/export", auth=AUTH, response={200: ExportOut, **refusals()})

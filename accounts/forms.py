@@ -22,6 +22,15 @@ class SignupForm(UserCreationForm):
         fields = ("username",)
 
 
+class SharingForm(forms.Form):
+    display_name = forms.CharField(max_length=services.NAME_MAX, label="Your name, as others see it")
+    named_in_cascade = forms.BooleanField(
+        required=False,
+        label="Show my name in who-brought-whom drawings",
+        help_text="On dashboards and results pages. Off: you appear there as a dot with no name.",
+    )
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=60, required=False, help_text="What it is for, e.g. “stream overlay”.")
 

@@ -105,6 +105,22 @@ def upgrade_guest(user: User, *, username: str, password: str, email: str = "") 
     return user
 
 
+def update_profile(user: User, *, name: str | None = None, named_in_cascade: bool | None = None) -> Profile:
+    """Change what others see of you: the display name, and whether it appears in the
+    who-brought-whom drawings (off for guests until they say so)."""
+    profile = ensure_profile(user)
+    changed = []
+    if name is not None:
+        profile.display_name = clean_name(name)
+        changed.append("display_name")
+    if named_in_cascade is not None:
+        profile.named_in_cascade = named_in_cascade
+        changed.append("named_in_cascade")
+    if changed:
+        profile.save(update_fields=changed)
+    return profile
+
+
 def ensure_profile(user: User) -> Profile:
     """Users made outside our services (createsuperuser) get a profile on first use."""
     try:

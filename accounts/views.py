@@ -19,7 +19,7 @@ from common.responses import too_many
 
 from . import personal, services, verification
 from .auth import LOGIN_BACKEND, signed_in_user
-from .forms import SignupForm, TokenForm, UpgradeForm
+from .forms import SharingForm, SignupForm, TokenForm, UpgradeForm
 
 
 def locked_out(request: HttpRequest, original_response: object = None, credentials: object = None) -> HttpResponse:
@@ -70,6 +70,8 @@ def account(request: HttpRequest) -> HttpResponse:
     profile = services.ensure_profile(user)
     upgrade = UpgradeForm(request.POST or None, user=user) if profile.is_guest else None
     token_form = TokenForm(request.POST or None)
+    initial = {"display_name": profile.display_name, "named_in_cascade": profile.named_in_cascade}
+    sharing = SharingForm(request.POST if request.POST.get("intent") == "sharing" else None, initial=initial)
     # A form without an intent is the guest's upgrade form (the first form this page had).
     intent = request.POST.get("intent", "upgrade") if request.method == "POST" else None
     token = None
@@ -79,6 +81,18 @@ def account(request: HttpRequest) -> HttpResponse:
         except RateLimited as exc:
             return too_many(request, exc)
         token = services.issue_token(user, token_form.cleaned_data["name"])
+    elif intent == "sharing" and sharing.is_valid():
+        try:
+            services.update_profile(
+                user,
+                name=sharing.cleaned_data["display_name"],
+                named_in_cascade=sharing.cleaned_data["named_in_cascade"],
+            )
+        except ServiceError as exc:
+            apply_service_error(sharing, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("account")
     elif intent == "revoke":
         if services.revoke_token(user, _int(request.POST.get("token_id"))):
             messages.success(request, "Token revoked: it no longer works.")
@@ -106,6 +120,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "form": upgrade,
         "token": token,
         "token_form": TokenForm() if token else token_form,
+        "sharing": sharing,
         "tokens": services.tokens_of(user),
         "token_idle_days": services.TOKEN_IDLE.days,
     }
