@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ninja import Schema
 
-# At least one character that is not a space (JSON Schema patterns match anywhere).
-SOME_TEXT = r"\S"
+# At least one character that is not a space, and no NUL anywhere (the body parser,
+# common/inputs.py, refuses NUL before any schema is read; the schema says so too).
+SOME_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
 
 class Problem(Schema):

@@ -6,6 +6,8 @@
 const STAGE_COLORS = { done: "#4ade80", arrived: "#fbbf24", pledged: "#60a5fa", visited: "#64748b" };
 const STAGE_ORDER = ["done", "arrived", "pledged", "visited"];
 const MAX_SHOWN = 24;
+// The crowd that came directly is the widest ring: name more of its sharers.
+const MAX_SHOWN_FIRST = 48;
 const MAX_DEPTH = 5;
 const LABELS = 6;
 
@@ -66,7 +68,8 @@ function layout(state) {
   const arcs = [];
   const place = (parentDot, kids, depth, a0, a1) => {
     const sorted = [...kids].sort((x, y) => weight.get(y.id) - weight.get(x.id));
-    const shown = depth < MAX_DEPTH ? sorted.filter((k) => weight.get(k.id) > 1).slice(0, MAX_SHOWN) : [];
+    const most = depth === 0 ? MAX_SHOWN_FIRST : MAX_SHOWN;
+    const shown = depth < MAX_DEPTH ? sorted.filter((k) => weight.get(k.id) > 1).slice(0, most) : [];
     const folded = sorted.filter((k) => !shown.includes(k));
     const foldWeight = folded.reduce((sum, k) => sum + weight.get(k.id), 0);
     const total = shown.reduce((sum, k) => sum + weight.get(k.id), 0) + foldWeight;
@@ -109,7 +112,9 @@ export function drawCascade(canvas, state, { dark = true } = {}) {
     const gap = Math.min(0.02, (arc.a1 - arc.a0) * 0.1);
     let a = arc.a0 + gap;
     const span = arc.a1 - arc.a0 - 2 * gap;
-    ctx.lineWidth = Math.max(4, step * 0.22);
+    // A fold stands for many people: the wider its share of the ring, the thicker it is
+    // drawn, so a ring of people who brought nobody does not read as empty.
+    ctx.lineWidth = Math.max(4, step * Math.min(0.6, 0.22 + (arc.a1 - arc.a0) / 8));
     for (const stage of STAGE_ORDER) {
       const share = (span * arc.counts[stage]) / arc.size;
       if (share <= 0) continue;
