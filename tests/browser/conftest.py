@@ -103,6 +103,12 @@ def phone(browser) -> Iterator[object]:
     context.close()
 
 
+def phone_at(browser, latitude: float, longitude: float, accuracy: float = 20):
+    """A phone whose browser reports this place (and may be asked for it)."""
+    where = {"latitude": latitude, "longitude": longitude, "accuracy": accuracy}
+    return browser.new_context(**PHONE, geolocation=where, permissions=["geolocation"])
+
+
 @pytest.fixture
 def second_phone(browser) -> Iterator[object]:
     context = browser.new_context(**PHONE)

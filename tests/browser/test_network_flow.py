@@ -14,7 +14,7 @@ from actions import services
 from actions.models import Action, Pledge
 
 from .. import factories
-from .conftest import off_loop, shot
+from .conftest import off_loop, phone_at, shot
 
 TIMEOUT = 20_000
 STREAM = {"viewport": {"width": 1920, "height": 1080}}
@@ -70,12 +70,7 @@ def test_a_branch_grows_the_cascade_is_drawn_and_a_raid_moves_a_phone(live_url, 
 
 def test_do_this_near_me_starts_a_local_action_in_the_movement(live_url, browser):
     original = factories.action(factories.member("olga"), title="Litter pick")
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        geolocation={"latitude": 52.4064, "longitude": 16.9252, "accuracy": 20},
-        permissions=["geolocation"],
-    )
+    context = phone_at(browser, 52.4064, 16.9252)
     page = context.new_page()
     page.goto(f"{live_url}/a/{original.slug}")
     page.get_by_test_id("fork").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import Profile
 
 from .. import factories
-from .conftest import shot
+from .conftest import phone_at, shot
 
 TIMEOUT = 20_000
 
@@ -24,12 +24,7 @@ def test_near_me_lists_the_nearest_first(live_url, browser):
     _listed("Kazimierz sweep", 50.0510, 19.9450)
     _listed("Market Square pick", 50.0617, 19.9373)
     _listed("Warsaw tidy", 52.2297, 21.0122)
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        geolocation={"latitude": 50.0619, "longitude": 19.9369, "accuracy": 30},
-        permissions=["geolocation"],
-    )
+    context = phone_at(browser, 50.0619, 19.9369, accuracy=30)
     page = context.new_page()
     page.goto(live_url)
     page.get_by_role("link", name="Near me").click()
