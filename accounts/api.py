@@ -77,6 +77,7 @@ class ExportOut(Schema):
     blocking: list[str] = Field(description="Handles you block.")
     reports_made: list[dict[str, Any]] = Field(description="Reports you made to the moderators.")
     receipts: list[dict[str, Any]] = Field(description="Signed receipts of your verified deeds.")
+    webhooks: list[dict[str, Any]] = Field(description="Your webhook endpoints (not their secrets).")
 
 
 class MeOut(Schema):

@@ -20,6 +20,7 @@ from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, firs
 from moderation.api import router as moderation_router
 from social.api import add_discovery
 from social.api import router as social_router
+from webhooks.api import router as webhooks_router
 
 JSON_TYPES = ("application/json", "application/problem+json")
 log = logging.getLogger(__name__)
@@ -97,3 +98,4 @@ api.add_router("", social_router)
 add_discovery(actions_router)
 api.add_router("", actions_router)
 api.add_router("", moderation_router)
+api.add_router("", webhooks_router)

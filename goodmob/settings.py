@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "realtime",
     "social",
     "moderation",
+    "webhooks",
     "goodmob",  # management commands (demo)
 ]
 
@@ -273,6 +274,10 @@ RECEIPT_ISSUER = os.environ.get("RECEIPT_ISSUER", "goodmob")
 # Words refused in display names, titles and deeds (common/denylist.py).
 DENY_WORDS = deny_words()
 
+# Webhooks to private, loopback or link-local addresses (and over plain http) only where
+# this is on: local development and the tests (DESIGN.md section 5).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
+
 GOODMOB = {
     "SNAPSHOT_COALESCE_SECONDS": 0.25,
     # The cascade is a drawing, not a count: one frame a second is plenty, and each
@@ -291,6 +296,13 @@ GOODMOB = {
     "COORDINATE_RETENTION_HOURS": int(os.environ.get("COORDINATE_RETENTION_HOURS", "24")),
     # How old an account must be, when the action starts, to count on its public map.
     "PUBLIC_MAP_MIN_ACCOUNT_AGE_HOURS": int(os.environ.get("PUBLIC_MAP_MIN_ACCOUNT_AGE_HOURS", "24")),
+    # Webhook deliveries (webhooks/services.py): first retry after this many seconds, then
+    # doubling (at most an hour apart) for WEBHOOK_RETRY_HOURS; one attempt may take
+    # WEBHOOK_TIMEOUT_SECONDS in all; this many failures in a row turn an endpoint off.
+    "WEBHOOK_RETRY_BASE_SECONDS": float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30")),
+    "WEBHOOK_RETRY_HOURS": 24,
+    "WEBHOOK_TIMEOUT_SECONDS": 5.0,
+    "WEBHOOK_DISABLE_AFTER": int(os.environ.get("WEBHOOK_DISABLE_AFTER", "15")),
     # Validate every websocket frame against its schema before sending (actions/protocol.py).
     "CHECK_FRAMES": env_bool("CHECK_FRAMES"),
 }

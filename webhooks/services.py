@@ -1,0 +1,179 @@
+"""Signed webhooks (Standard Webhooks): endpoints registered by organizers, a delivery row
+per event and endpoint, queued after commit, retried with exponential backoff for
+WEBHOOK_RETRY_HOURS, and endpoints that keep failing turned off with an email."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from common.errors import Invalid, NotFound
+from common.tasks import IDEMPOTENT
+from common.times import iso
+
+from . import addresses
+from .models import EVENTS, Delivery, Endpoint, Status
+
+ENDPOINTS_MAX = 10
+
+
+def register(owner: User, url: str, events: list[str]) -> Endpoint:
+    """A new endpoint for these events of the owner's actions; its secret is in the row
+    (and shown to the owner once, by the API)."""
+    if Endpoint.objects.filter(owner=owner).count() >= ENDPOINTS_MAX:
+        raise Invalid("too_many", f"At most {ENDPOINTS_MAX} webhook endpoints each.", field="url")
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown or not events:
+        raise Invalid("invalid", f"Events are some of: {', '.join(EVENTS)}.", field="events")
+    addresses.resolve(addresses.parse(url))
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    return Endpoint.objects.create(owner=owner, url=url, events=sorted(set(events)), secret=secret)
+
+
+def endpoint_of(owner: User, endpoint_id: int) -> Endpoint:
+    """Someone else's endpoint is as unknown as a missing one."""
+    found = Endpoint.objects.filter(pk=endpoint_id, owner=owner).first()
+    if found is None:
+        raise NotFound("not_found", "You have no webhook endpoint with that id.")
+    return found
+
+
+def remove(owner: User, endpoint_id: int) -> None:
+    endpoint_of(owner, endpoint_id).delete()
+
+
+def listening(owner_id: int) -> list[Endpoint]:
+    """The owner's active endpoints: one query, and for most people none."""
+    return list(Endpoint.objects.filter(owner_id=owner_id, active=True))
+
+
+def enqueue(endpoints: list[Endpoint], event: str, key: str, data: dict[str, Any]) -> None:
+    """One delivery of `event` to each of these endpoints that asked for it. `key` names
+    the occurrence: the same key is queued once per endpoint, however often it is told."""
+    made = []
+    for endpoint in (e for e in endpoints if event in e.events):
+        webhook_id = "msg_" + hashlib.sha256(f"{endpoint.pk}:{event}:{key}".encode()).hexdigest()[:32]
+        body = {"type": event, "timestamp": iso(timezone.now()), "data": data}
+        try:
+            with transaction.atomic():
+                made.append(
+                    Delivery.objects.create(
+                        endpoint=endpoint, webhook_id=webhook_id, event=event, payload=json.dumps(body)
+                    )
+                )
+        except IntegrityError:
+            continue  # told before: already queued
+    for delivery in made:
+        transaction.on_commit(partial(deliver.delay, delivery.pk))
+
+
+def _signed_headers(delivery: Delivery) -> dict[str, str]:
+    now = timezone.now()
+    signature = Webhook(delivery.endpoint.secret).sign(delivery.webhook_id, now, delivery.payload)
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "GoodMob-Webhooks/1",
+        "webhook-id": delivery.webhook_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+
+
+def backoff(attempts: int) -> timedelta:
+    base = settings.GOODMOB["WEBHOOK_RETRY_BASE_SECONDS"]
+    return timedelta(seconds=min(3600.0, base * 2 ** max(0, attempts - 1)))
+
+
+@shared_task(**IDEMPOTENT)
+def deliver(delivery_id: int) -> str | None:
+    """One attempt; on failure the next is scheduled (at-least-once: the receiver dedupes
+    by `webhook-id`)."""
+    delivery = Delivery.objects.select_related("endpoint__owner").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != Status.PENDING:
+        return None
+    endpoint = delivery.endpoint
+    if not endpoint.active:
+        Delivery.objects.filter(pk=delivery.pk).update(status=Status.FAILED, last_error="endpoint turned off")
+        return Status.FAILED
+    try:
+        target = addresses.parse(endpoint.url)
+        answer = addresses.post(
+            target,
+            addresses.resolve(target),
+            delivery.payload.encode(),
+            _signed_headers(delivery),
+            settings.GOODMOB["WEBHOOK_TIMEOUT_SECONDS"],
+        )
+    except Invalid as exc:
+        answer = addresses.Answer(None, exc.detail)
+    now = timezone.now()
+    if answer.status is not None and 200 <= answer.status < 300:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Status.DELIVERED, attempts=F("attempts") + 1, last_status_code=answer.status, delivered_at=now
+        )
+        Endpoint.objects.filter(pk=endpoint.pk).update(failures=0)
+        return Status.DELIVERED
+    attempts = delivery.attempts + 1
+    error = answer.error or f"HTTP {answer.status}"
+    give_up = now + backoff(attempts) > delivery.created_at + timedelta(hours=settings.GOODMOB["WEBHOOK_RETRY_HOURS"])
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Status.FAILED if give_up else Status.PENDING,
+        attempts=attempts,
+        last_status_code=answer.status,
+        last_error=error[:200],
+        next_attempt_at=None if give_up else now + backoff(attempts),
+    )
+    _count_failure(endpoint)
+    if not give_up:
+        deliver.apply_async((delivery.pk,), countdown=backoff(attempts).total_seconds())
+    return Status.FAILED if give_up else Status.PENDING
+
+
+def _count_failure(endpoint: Endpoint) -> None:
+    Endpoint.objects.filter(pk=endpoint.pk).update(failures=F("failures") + 1)
+    limit = settings.GOODMOB["WEBHOOK_DISABLE_AFTER"]
+    turned_off = Endpoint.objects.filter(pk=endpoint.pk, active=True, failures__gte=limit).update(
+        active=False, disabled_reason=f"{limit} failed attempts in a row"
+    )
+    if turned_off and endpoint.owner.email:
+        send_mail(
+            "Good Mob turned a webhook off",
+            f"Your webhook endpoint {endpoint.url} failed {limit} times in a row, so we stopped sending to it. "
+            "Fix it, then register it again.",
+            None,
+            [endpoint.owner.email],
+            fail_silently=True,
+        )
+
+
+def retry(owner: User, endpoint_id: int, delivery_id: int) -> Delivery:
+    """Send a delivery again now (a replay keeps its `webhook-id`)."""
+    endpoint = endpoint_of(owner, endpoint_id)
+    if not endpoint.active:
+        raise Invalid("endpoint_off", "This endpoint is turned off; register it again.", field="endpoint")
+    delivery = Delivery.objects.filter(pk=delivery_id, endpoint=endpoint).first()
+    if delivery is None:
+        raise NotFound("not_found", "This endpoint has no delivery with that id.")
+    Delivery.objects.filter(pk=delivery.pk).update(status=Status.PENDING, next_attempt_at=timezone.now())
+    transaction.on_commit(partial(deliver.delay, delivery.pk))
+    delivery.refresh_from_db()
+    return delivery
+
+
+def deliveries_of(owner: User, endpoint_id: int, limit: int = 100) -> Iterable[Delivery]:
+    return endpoint_of(owner, endpoint_id).deliveries.order_by("-created_at", "-pk")[:limit]
