@@ -34,5 +34,7 @@ app.conf.beat_schedule = {
     "sweep-pending": {"task": "actions.services.verification.sweep_pending", "schedule": 5.0},
     # Republishes exact counts of live actions (Redis pub/sub may drop a broadcast).
     "republish-live": {"task": "realtime.snapshots.republish_live", "schedule": 5.0},
+    # Re-queues webhook deliveries whose task was lost (a broker outage, a killed worker).
+    "requeue-webhooks": {"task": "webhooks.services.requeue_due", "schedule": 60.0},
     "drop-old-coordinates": {"task": "actions.services.verification.drop_old_coordinates", "schedule": 3600.0},
 }

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from accounts import services as accounts
@@ -208,3 +209,16 @@ def _wait_for(done, timeout: float = 20) -> bool:
             return True
         threading.Event().wait(0.05)
     return False
+
+
+def test_deliveries_whose_task_was_lost_are_queued_again(api, receiver, celery_worker):
+    owner = factories.member("olga")
+    _register(api, owner, receiver.url)
+    endpoint = Endpoint.objects.get()
+    # As if the broker had been down when it was queued: a row, and no task.
+    old = timezone.now() - timedelta(minutes=5)
+    lost = Delivery.objects.create(endpoint=endpoint, webhook_id="msg_lost", event="action.launched", payload="{}")
+    Delivery.objects.filter(pk=lost.pk).update(created_at=old)
+    Delivery.objects.create(endpoint=endpoint, webhook_id="msg_fresh", event="action.launched", payload="{}")
+    assert services.requeue_due() == 1
+    assert receiver.next()[0]["webhook-id"] == "msg_lost"

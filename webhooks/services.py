@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -159,6 +159,25 @@ def _count_failure(endpoint: Endpoint) -> None:
             [endpoint.owner.email],
             fail_silently=True,
         )
+
+
+# A delivery still pending this long after it was due lost its task.
+REQUEUE_GRACE = timedelta(minutes=1)
+REQUEUE_BATCH = 500
+
+
+@shared_task(**IDEMPOTENT, expires=55)
+def requeue_due() -> int:
+    """Queue again what should have been tried by now (at least once: a duplicate is
+    told by its `webhook-id`)."""
+    due = timezone.now() - REQUEUE_GRACE
+    lost = Delivery.objects.filter(status=Status.PENDING).filter(
+        Q(next_attempt_at__lte=due) | Q(next_attempt_at__isnull=True, created_at__lte=due)
+    )
+    ids = list(lost.order_by("pk").values_list("pk", flat=True)[:REQUEUE_BATCH])
+    for delivery_id in ids:
+        deliver.delay(delivery_id)
+    return len(ids)
 
 
 def retry(owner: User, endpoint_id: int, delivery_id: int) -> Delivery:
