@@ -23,6 +23,8 @@ from . import discovery, selectors, services
 router = Router(tags=["people"], auth=[BearerAuth(), SessionAuth()])
 # Discovery answers anyone; a signed-in caller (session or bearer) also gets `followed=1`.
 DISCOVERY_AUTH = [BearerAuth(), SessionAuth(), lambda request: AnonymousUser()]
+# ...which OpenAPI says with an empty requirement beside the two schemes (ninja adds those).
+OPTIONAL_AUTH_DOC: dict[str, Any] = {"security": [{}]}
 
 
 class DiscoveryQuery(Schema):
@@ -74,6 +76,7 @@ def add_discovery(actions_router: Router) -> None:
         response={200: list[Discovered], **refusals(401, 422)},
         tags=["discovery"],
         operation_id="discover_actions",
+        openapi_extra=OPTIONAL_AUTH_DOC,
     )(discover)
 
 
@@ -132,3 +135,52 @@ def unblock(request: HttpRequest, handle: str) -> dict[str, Any]:
     profile = _follow_target(request, handle)
     services.unblock(caller(request), profile.user)
     return {"handle": profile.handle, "blocked": False}
+
+
+class Impact(Schema):
+    deeds: int = Field(description="Verified deeds they did.")
+    organized: int
+    organized_deeds: int = Field(description="Verified deeds at actions they organized.")
+    brought: int = Field(description="People who pledged through their link.")
+    attention_given: int
+    attention_received: int
+
+
+class ProfileOut(Schema):
+    handle: str
+    name: str
+    followers: int
+    following: bool = Field(description="Whether you follow them (false when not signed in).")
+    impact: Impact
+    actions: list[protocol.FeedItem] = Field(description="Their latest actions, newest first.")
+
+
+@router.get(
+    "/users/{handle}",
+    auth=DISCOVERY_AUTH,
+    response={200: ProfileOut, **refusals(404)},
+    operation_id="get_profile",
+    openapi_extra=OPTIONAL_AUTH_DOC,
+)
+def profile(request: HttpRequest, handle: str) -> dict[str, Any]:
+    """A person's public page as data: their record and their actions."""
+    found = get_profile(handle)
+    if found is None:
+        raise NotFound("not_found", "No one has that handle.")
+    now = timezone.now()
+    return {
+        "handle": found.handle,
+        "name": found.display_name,
+        "followers": selectors.follower_count(found.user),
+        "following": selectors.is_following(request.auth, found.user),  # type: ignore[attr-defined]
+        "impact": action_selectors.impact(found.user),
+        "actions": [action_selectors.feed_item(a, now) for a in action_selectors.actions_by(found.user)],
+    }
+
+
+@router.get("/me/feed", response={200: list[protocol.FeedItem], **refusals()}, operation_id="my_feed")
+def feed(request: HttpRequest) -> list[dict[str, Any]]:
+    """Open actions of the people you follow, soonest first (what your home page shows;
+    `launch` frames on /ws/me/ bring new ones live)."""
+    now = timezone.now()
+    return [action_selectors.feed_item(a, now) for a in selectors.feed_for(caller(request))]

@@ -106,3 +106,17 @@ def test_near_the_poles_and_the_antimeridian(api):
         "Fiji",
     ]
     assert api.get("/api/v1/actions", {"near": "89.99,0"}).json() == []
+
+
+def test_profiles_and_feeds_in_the_api(api):
+    star, fan = _trusted("star"), factories.member("fan")
+    _at("Star's action", *KRAKOW, organizer=star)
+    social.follow(fan, star)
+    mine = {"Authorization": f"Bearer {accounts.issue_token(fan)}"}
+    seen = api.get("/api/v1/users/star", headers=mine).json()
+    assert seen["handle"] == "star" and seen["following"] is True and seen["followers"] == 1
+    assert seen["impact"]["organized"] == 1 and [a["title"] for a in seen["actions"]] == ["Star's action"]
+    assert api.get("/api/v1/users/star").json()["following"] is False
+    assert_problem(api.get("/api/v1/users/nobody-here"), 404)
+    assert [a["title"] for a in api.get("/api/v1/me/feed", headers=mine).json()] == ["Star's action"]
+    assert_problem(api.get("/api/v1/me/feed"), 401)
