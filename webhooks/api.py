@@ -13,20 +13,9 @@ from common.openapi import refusals
 from common.times import iso
 
 from . import addresses, services
-from .models import Delivery, Endpoint
+from .models import Delivery, Endpoint, EventName
 
 router = Router(tags=["webhooks"], auth=[BearerAuth(), SessionAuth()])
-
-EventName = Literal[
-    "action.launched",
-    "action.started",
-    "action.ended",
-    "action.cancelled",
-    "checkin.verified",
-    "deed.completed",
-    "milestone.reached",
-    "raid.started",
-]
 
 
 class WebhookIn(Strict):

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-EVENTS = (
+EventName = Literal[
     "action.launched",
     "action.started",
     "action.ended",
@@ -13,7 +15,8 @@ EVENTS = (
     "deed.completed",
     "milestone.reached",
     "raid.started",
-)
+]
+EVENTS: tuple[str, ...] = get_args(EventName)
 
 
 class Endpoint(models.Model):
