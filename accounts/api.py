@@ -78,6 +78,7 @@ class ExportOut(Schema):
     reports_made: list[dict[str, Any]] = Field(description="Reports you made to the moderators.")
     receipts: list[dict[str, Any]] = Field(description="Signed receipts of your verified deeds.")
     webhooks: list[dict[str, Any]] = Field(description="Your webhook endpoints (not their secrets).")
+    watch_areas: list[dict[str, Any]] = Field(description="Your watch areas, as the coarse cells kept.")
 
 
 class MeOut(Schema):

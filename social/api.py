@@ -7,7 +7,7 @@ from typing import Any, Literal
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.auth import BearerAuth, SessionAuth, caller
 from accounts.models import Profile
@@ -18,7 +18,8 @@ from common import ratelimit
 from common.errors import UNAUTHORIZED, Invalid, NotFound
 from common.openapi import refusals
 
-from . import discovery, selectors, services
+from . import discovery, selectors, services, watching
+from .models import WatchArea
 
 router = Router(tags=["people"], auth=[BearerAuth(), SessionAuth()])
 # Discovery answers anyone; a signed-in caller (session or bearer) also gets `followed=1`.
@@ -184,3 +185,37 @@ def feed(request: HttpRequest) -> list[dict[str, Any]]:
     `launch` frames on /ws/me/ bring new ones live)."""
     now = timezone.now()
     return [action_selectors.feed_item(a, now) for a in selectors.feed_for(caller(request))]
+
+
+class WatchAreaIn(protocol.Strict):
+    lat: float = Field(strict=True, ge=-90, le=90, description="Used to pick the cells, then forgotten.")
+    lon: float = Field(strict=True, ge=-180, le=180)
+    radius_km: int = Field(strict=True, ge=watching.RADIUS_KM_MIN, le=watching.RADIUS_KM_MAX)
+
+
+class WatchAreaOut(Schema):
+    id: int
+    radius_km: int
+    cells: int = Field(description="Coarse H3 cells (resolution 6) kept for this area.")
+    centre: dict[str, float] = Field(description="Roughly where (a cell of about 1,800 km²), never the point given.")
+
+
+def _area(area: WatchArea) -> dict[str, Any]:
+    return {"id": area.pk, "radius_km": area.radius_km, "cells": area.cells.count(), "centre": watching.centre(area)}
+
+
+@router.post("/me/watch-areas", response={201: WatchAreaOut, **refusals()}, operation_id="add_watch_area")
+def add_watch_area(request: HttpRequest, payload: WatchAreaIn) -> Status:
+    """Hear of public launches around a place (at most 5 areas). Only coarse cells are kept."""
+    return Status(201, _area(watching.add(caller(request), payload.lat, payload.lon, payload.radius_km)))
+
+
+@router.get("/me/watch-areas", response={200: list[WatchAreaOut], **refusals()}, operation_id="watch_areas")
+def watch_areas(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_area(a) for a in WatchArea.objects.filter(user=caller(request)).order_by("pk")]
+
+
+@router.delete("/me/watch-areas/{area_id}", response={204: None, **refusals(404)}, operation_id="remove_watch_area")
+def remove_watch_area(request: HttpRequest, area_id: int) -> Status:
+    watching.remove(caller(request), area_id)
+    return Status(204, None)

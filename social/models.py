@@ -30,3 +30,23 @@ class Block(models.Model):
             models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
             models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="no_self_block"),
         ]
+
+
+class WatchArea(models.Model):
+    """An area someone wants to hear about launches in. Kept only as coarse H3 cells
+    (WatchCell): the point they chose is never stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watch_areas")
+    radius_km = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class WatchCell(models.Model):
+    """One cell of a watch area: a launch in `cell` reaches `user` (one query per launch)."""
+
+    area = models.ForeignKey(WatchArea, on_delete=models.CASCADE, related_name="cells")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    cell = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["cell"], name="watch_cell")]

@@ -1,4 +1,5 @@
-"""Follower notices: a launch or a pledge by someone you follow reaches your feed live.
+"""Follower notices: a launch or a pledge by someone you follow reaches your feed live, and
+a public launch in a watch area reaches its watchers.
 
 Listens to the domain's events; not idempotent (a second `launch` would show twice), so
 the tasks keep Celery's default early ack."""
@@ -6,11 +7,13 @@ the tasks keep Celery's default early ack."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from actions import events, selectors
 from actions.models import Action, Announcement, Pledge
 from realtime import publish
 
+from . import watching
 from .selectors import blockers_of, followed_among, follower_ids
 
 
@@ -56,8 +59,15 @@ def announce_launch(action_id: int) -> int:
     if action is None:
         return 0
     followers = follower_ids(action.organizer_id)
-    publish.to_users(followers, selectors.launch_message(action))
-    return len(followers)
+    # Watchers of the place hear of it too, once, if strangers may be shown it (a track
+    # record, DESIGN.md section 7) and they have not blocked its organizer.
+    nearby = watching.watchers(watching.cell_of(action.lat, action.lon)) - {*followers, action.organizer_id}
+    if nearby and selectors.with_track_record(Action.objects.filter(pk=action.pk), timezone.now()).exists():
+        nearby -= blockers_of(action.organizer_id)
+    else:
+        nearby = set()
+    publish.to_users([*followers, *nearby], selectors.launch_message(action))
+    return len(followers) + len(nearby)
 
 
 @shared_task

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from accounts import personal
 
-from .models import Block, Follow
+from .models import Block, Follow, WatchArea
 
 
 @personal.exporter
@@ -24,6 +24,10 @@ def export(user: User) -> dict[str, Any]:
         "following": handles(following, "followee"),
         "followers": handles(followers, "follower"),
         "blocking": handles(blocking, "blocked"),
+        "watch_areas": [
+            {"radius_km": area.radius_km, "cells": [c.cell for c in area.cells.all()]}
+            for area in WatchArea.objects.filter(user=user).prefetch_related("cells").order_by("pk")
+        ],
     }
 
 
@@ -31,3 +35,4 @@ def export(user: User) -> dict[str, Any]:
 def erase(user: User) -> None:
     Follow.objects.filter(Q(follower=user) | Q(followee=user)).delete()
     Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
+    WatchArea.objects.filter(user=user).delete()

@@ -77,6 +77,7 @@ def test_launch_announcement_to_forty_followers(organizer, django_assert_num_que
     for person in crowd(40):
         social.follow(person, organizer)
     made = factories.action(organizer)
-    # The action with its organizer (1) and the followers' ids (1); one publish.
-    with django_assert_num_queries(2):
+    # The action with its organizer (1), the followers' ids (1) and the watchers of its
+    # cell (1, none here); one publish.
+    with django_assert_num_queries(3):
         assert notify.announce_launch(made.pk) == 40

@@ -9,7 +9,6 @@ from accounts import services as accounts
 from actions import rules, selectors, services
 from actions.models import Action, Phase, Pledge
 from common.errors import Conflict, Forbidden, Invalid
-from social import notify
 from social import selectors as social_selectors
 from social import services as social
 from social.models import Follow
@@ -222,12 +221,3 @@ def test_feed_shows_followed_open_actions_only():
     factories.action(stranger)
     services.cancel_action(factories.action(star), star)
     assert [a.pk for a in social_selectors.feed_for(reader)] == [shown.pk]
-
-
-def test_launch_announcement_reads_followers_in_one_query(organizer, django_assert_num_queries):
-    for _ in range(40):
-        social.follow(factories.guest(), organizer)
-    made = factories.action(organizer)
-    # One query for the action, one for every follower id: never one per follower.
-    with django_assert_num_queries(2):
-        assert notify.announce_launch(made.pk) == 40
