@@ -28,8 +28,12 @@ def group(action_id: int) -> str:
     return f"cascade.{action_id}"
 
 
+def cascade_ask(action_id: int) -> coalesce.Ask:
+    return coalesce.Ask("cascade", action_id, publish_cascade, settings.GOODMOB["CASCADE_COALESCE_SECONDS"])
+
+
 def request_cascade(action_id: int) -> None:
-    coalesce.request("cascade", action_id, publish_cascade, settings.GOODMOB["CASCADE_COALESCE_SECONDS"])
+    coalesce.request_all(cascade_ask(action_id))
 
 
 def _full_key(action_id: int) -> str:

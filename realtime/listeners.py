@@ -8,20 +8,22 @@ from typing import Any
 
 from actions import events, selectors
 from actions.models import Action, Announcement, CheckIn, Pledge, Raid
+from common import coalesce
 
 from . import publish
-from .cascades import request_cascade
+from .cascades import cascade_ask, request_cascade
 from .movements import request_movement
-from .snapshots import request_snapshot
+from .snapshots import request_snapshot, snapshot_ask
 
 
-@events.listen(events.Pledged, events.DeedDone)
+@events.listen(events.Pledged, events.CheckInsVerified, events.DeedDone)
 def recount(event: events.Event) -> None:
-    request_snapshot(event.action_id)
+    """A count and the cascade both change: one Redis round trip asks for both."""
+    coalesce.request_all(snapshot_ask(event.action_id), cascade_ask(event.action_id))
 
 
-@events.listen(events.Pledged, events.CheckInsVerified, events.DeedDone, events.ShareVisited)
-def redraw_cascade(event: events.Event) -> None:
+@events.listen(events.ShareVisited)
+def redraw_cascade(event: events.ShareVisited) -> None:
     request_cascade(event.action_id)
 
 
@@ -32,8 +34,6 @@ def tell_verdicts(event: events.CheckInsVerified | events.CheckInsRejected) -> N
         return
     checkins = CheckIn.objects.filter(pk__in=event.checkin_ids).select_related("pledge")
     publish.to_each_user((c.pledge.user_id, selectors.checkin_message(action, c)) for c in checkins)
-    if isinstance(event, events.CheckInsVerified):
-        request_snapshot(event.action_id)
 
 
 def _tell_then_recount(event: events.Event, frame_of: Callable[[Action], dict[str, Any]]) -> None:

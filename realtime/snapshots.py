@@ -16,9 +16,13 @@ from . import publish
 from .movements import request_movement
 
 
+def snapshot_ask(action_id: int) -> coalesce.Ask:
+    return coalesce.Ask("snap", action_id, publish_snapshot, settings.GOODMOB["SNAPSHOT_COALESCE_SECONDS"])
+
+
 def request_snapshot(action_id: int) -> None:
     """A recount and broadcast, coalesced to one per action per window (coalesce.py)."""
-    coalesce.request("snap", action_id, publish_snapshot, settings.GOODMOB["SNAPSHOT_COALESCE_SECONDS"])
+    coalesce.request_all(snapshot_ask(action_id))
 
 
 @shared_task(**IDEMPOTENT)

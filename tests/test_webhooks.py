@@ -18,8 +18,9 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from accounts import services as accounts
+from actions import events
 from actions import services as actions
-from webhooks import services
+from webhooks import listeners, services
 from webhooks.models import Delivery, Endpoint
 
 from . import factories
@@ -222,3 +223,8 @@ def test_deliveries_whose_task_was_lost_are_queued_again(api, receiver, celery_w
     Delivery.objects.create(endpoint=endpoint, webhook_id="msg_fresh", event="action.launched", payload="{}")
     assert services.requeue_due() == 1
     assert receiver.next()[0]["webhook-id"] == "msg_lost"
+
+
+def test_an_event_nobody_listens_to_costs_one_query(action, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        listeners.deed_done(events.DeedDone(action.pk, checkin_id=1))

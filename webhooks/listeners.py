@@ -31,9 +31,9 @@ def _action(action: Action) -> dict[str, Any]:
 def _heard(action_id: int) -> tuple[Action, list[Endpoint]] | None:
     """The action and its organizer's endpoints; None when nobody listens (most actions:
     then one query is all an event costs)."""
-    action = Action.objects.filter(pk=action_id).first()
-    endpoints = services.listening(action.organizer_id) if action else []
-    return (action, endpoints) if action and endpoints else None
+    endpoints = services.listening(action_id)
+    action = Action.objects.filter(pk=action_id).first() if endpoints else None
+    return (action, endpoints) if action else None
 
 
 @events.listen(events.Launched)
