@@ -25,8 +25,6 @@ from common import redis as goodmob_redis
 from .models import Action, CheckInStatus, Pledge, ShareVisit
 
 STAGES = ("visited", "pledged", "arrived", "done")
-# The fields of a node that screens draw, in the order the delta compares them.
-NODE_FIELDS = ("name", "stage", "brought_by", "depth", "brought", "branch", "visits")
 
 
 def pseudonym(action_id: int, user_id: int) -> str:
@@ -100,15 +98,12 @@ def graph(action: Action) -> dict[str, Any]:
 def totals(nodes: list[dict[str, Any]]) -> list[dict[str, int]]:
     """Per depth: visits through the links of the level above, and how many people there
     pledged, arrived and did the deed (each stage counts everyone past it too)."""
-    rows: dict[int, dict[str, int]] = {}
+    rows: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STAGES, 0))
     for node in nodes:
-        row = rows.setdefault(node["depth"], {"visited": 0, "pledged": 0, "arrived": 0, "done": 0})
-        reached = STAGES.index(node["stage"])
-        for name in STAGES[1 : reached + 1]:
+        row = rows[node["depth"]]  # a level of sharers only still has its row
+        for name in STAGES[1 : STAGES.index(node["stage"]) + 1]:
             row[name] += 1
-    for node in nodes:
         if node["visits"]:
-            rows.setdefault(node["depth"] + 1, {"visited": 0, "pledged": 0, "arrived": 0, "done": 0})
             rows[node["depth"] + 1]["visited"] += node["visits"]
     return [{"depth": depth, **rows[depth]} for depth in sorted(rows)]
 
