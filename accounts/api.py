@@ -8,11 +8,10 @@ from django.contrib.auth import login
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.utils import check_csrf
-from pydantic import ConfigDict, model_validator
 
 from common import ratelimit
 from common.errors import Conflict, ServiceError
-from common.openapi import SOME_TEXT, refusals
+from common.openapi import SOME_TEXT, Patch, refusals
 
 from . import personal, selectors, services
 from .auth import LOGIN_BACKEND, BearerAuth, SessionAuth, caller
@@ -79,6 +78,10 @@ class ExportOut(Schema):
     receipts: list[dict[str, Any]] = Field(description="Signed receipts of your verified deeds.")
     webhooks: list[dict[str, Any]] = Field(description="Your webhook endpoints (not their secrets).")
     watch_areas: list[dict[str, Any]] = Field(description="Your watch areas, as the coarse cells kept.")
+    alert_preferences: dict[str, bool] = Field(description="What you are alerted about, and whether by email.")
+    push_subscriptions: list[dict[str, Any]] = Field(description="Browsers that get your alerts.")
+    alerts: list[dict[str, Any]] = Field(description="Alerts sent to you.")
+    whereabouts: list[dict[str, Any]] = Field(description="Rough cells your open pages sent, until the action ends.")
 
 
 class MeOut(Schema):
@@ -90,20 +93,11 @@ class MeOut(Schema):
     email_verified: bool
 
 
-class MeIn(Schema):
+class MeIn(Patch):
     """What to change: at least one of the two."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-
-    # Absent or a value, never null: the schema says so, and a fuzzer holds us to it.
     name: str = Field(None, min_length=1, max_length=services.NAME_MAX, pattern=SOME_TEXT)  # type: ignore[assignment]
     named_in_cascade: bool = Field(None, strict=True)  # type: ignore[assignment]
-
-    @model_validator(mode="after")
-    def something(self) -> MeIn:
-        if not self.model_fields_set:
-            raise ValueError("Say what to change: `name`, `named_in_cascade` or both")
-        return self
 
 
 def _me(profile: Profile) -> dict[str, Any]:

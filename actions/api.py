@@ -31,6 +31,7 @@ from .schemas import (
     PledgeIn,
     PledgeOut,
     RaidIn,
+    RescheduleIn,
     Results,
     SpotlightIn,
 )
@@ -56,11 +57,12 @@ def absolute_links(request: HttpRequest, action: Action) -> dict[str, str]:
     }
 
 
-@router.post("/actions", auth=AUTH, response={201: ActionCreated, **refusals()}, tags=["actions"])
+@router.post("/actions", auth=AUTH, response={201: ActionCreated, **refusals(403)}, tags=["actions"])
 def create_action(request: HttpRequest, payload: ActionIn) -> Status:
     """Launch an action. `radius_m` null means the deed can be done anywhere."""
     ratelimit.check("launch", str(caller(request).pk))
-    action = services.launch_action(caller(request), rules.launch_input(payload.dict()))
+    dispatch = rules.DispatchInput(**payload.dispatch.dict()) if payload.dispatch else None
+    action = services.launch_action(caller(request), rules.launch_input(payload.dict()), dispatch=dispatch)
     return Status(201, {"slug": action.slug, "join_code": action.join_code, **absolute_links(request, action)})
 
 
@@ -146,6 +148,18 @@ async def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn | Non
 def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Cancel an action (organizer only). Every open page is told at once."""
     action = services.cancel_action(find_action(slug), caller(request))
+    return selectors.snapshot(action)
+
+
+@router.post(
+    "/actions/{slug}/reschedule",
+    auth=AUTH,
+    response={200: protocol.Snapshot, **refusals(403, 404, 409, 410)},
+    tags=["organizer"],
+)
+def reschedule(request: HttpRequest, slug: str, payload: RescheduleIn) -> dict[str, Any]:
+    """Move an action that has not started (the lead only). Its pledgers are alerted at once."""
+    action = services.reschedule(find_action(slug), caller(request), payload.starts_at, payload.duration_minutes)
     return selectors.snapshot(action)
 
 

@@ -93,6 +93,13 @@ class Cancelled(Event):
 
 
 @dataclass(frozen=True)
+class Rescheduled(Event):
+    """The lead moved a scheduled action's start (and so its end)."""
+
+    name: ClassVar[str] = "action.rescheduled"
+
+
+@dataclass(frozen=True)
 class MessagePosted(Event):
     name: ClassVar[str] = "action.message"
     announcement_id: int

@@ -50,6 +50,17 @@ class LaunchForm(forms.Form):
     capacity = forms.IntegerField(
         required=False, min_value=1, max_value=rules.CAPACITY_MAX, help_text="Optional: most people who can pledge."
     )
+    dispatch_people = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=rules.DISPATCH_PEOPLE_MAX,
+        label="Ask people nearby",
+        help_text="Optional: how many helpers you need. People watching the area hear of it, nearest first, "
+        "widening every minute. Needs a track record.",
+    )
+    dispatch_radius_km = forms.IntegerField(
+        required=False, min_value=1, max_value=rules.DISPATCH_RADIUS_KM_MAX, initial=10, label="…up to (km) away"
+    )
 
     def clean(self) -> dict:
         super().clean()
@@ -67,6 +78,12 @@ class LaunchForm(forms.Form):
         elif not self.errors and data.get("radius_m") is None:
             data["radius_m"] = rules.DEFAULT_RADIUS
         return data
+
+    def dispatch_input(self) -> rules.DispatchInput | None:
+        people = self.cleaned_data.get("dispatch_people")
+        if not people:
+            return None
+        return rules.DispatchInput(people=people, max_radius_km=self.cleaned_data.get("dispatch_radius_km") or 10)
 
     def launch_input(self) -> rules.LaunchInput:
         return rules.launch_input({**self.cleaned_data, "place_name": self.cleaned_data.get("place_name") or ""})

@@ -239,3 +239,20 @@ class Momentum(models.Model):
     level = models.PositiveIntegerField(default=0)
     added_minutes = models.PositiveIntegerField(default=0)
     level_reached_at = models.DateTimeField(null=True, blank=True)
+
+
+class Dispatch(models.Model):
+    """Nearest-first dispatch: watchers are alerted ring by ring around the action until
+    enough have pledged, the rings reach `max_radius_km` or the action starts."""
+
+    action = models.OneToOneField(Action, on_delete=models.CASCADE, related_name="dispatch")
+    wanted = models.PositiveIntegerField()
+    max_radius_km = models.PositiveIntegerField()
+    begins_at = models.DateTimeField()
+    # The next ring to send (0 is the action's own cell), and what has been done.
+    next_ring = models.PositiveSmallIntegerField(default=0)
+    rings_sent = models.PositiveSmallIntegerField(default=0)
+    alerted = models.PositiveIntegerField(default=0)
+    last_ring_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_because = models.CharField(max_length=20, blank=True)

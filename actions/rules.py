@@ -100,6 +100,26 @@ def check_not_cancelled(action: Action, now: datetime) -> None:
         raise Conflict("cancelled", "This action was cancelled.")
 
 
+def check_not_started(action: Action, now: datetime) -> None:
+    check_visible(action)
+    if action.phase_at(now) != Phase.SCHEDULED:
+        raise Conflict("started", "Only an action that has not started can move to a new time.")
+
+
+def clean_new_start(starts_at: datetime, duration_minutes: int, now: datetime) -> datetime:
+    if starts_at.tzinfo is None:
+        raise Invalid("invalid", "Give the start time with a time zone (ISO 8601).", field="starts_at")
+    if starts_at < now:
+        raise Invalid("invalid", "The start time is in the past.", field="starts_at")
+    if starts_at > now + timedelta(days=settings.GOODMOB["MAX_FUTURE_DAYS"]):
+        raise Invalid(
+            "invalid", f"The start is at most {settings.GOODMOB['MAX_FUTURE_DAYS']} days ahead.", field="starts_at"
+        )
+    if not 1 <= duration_minutes <= DURATION_MAX:
+        raise Invalid("invalid", f"The duration is 1 to {DURATION_MAX} minutes.", field="duration_minutes")
+    return starts_at
+
+
 def check_can_finish(action: Action, now: datetime) -> None:
     """An organizer may end or cancel an action only while it is neither."""
     phase = action.phase_at(now)
@@ -160,6 +180,35 @@ class LaunchInput:
     lon: float | None = None
     radius_m: int | None = None
     capacity: int | None = None
+
+
+# Nearby dispatch (DESIGN.md section 2): how many people, and how far out at most.
+DISPATCH_PEOPLE_MAX = 10_000
+DISPATCH_RADIUS_KM_MAX = 50
+
+
+@dataclass(frozen=True)
+class DispatchInput:
+    people: int
+    max_radius_km: int
+    begins_at: datetime | None = None
+
+
+def clean_dispatch(data: DispatchInput, launch: LaunchInput, now: datetime) -> DispatchInput:
+    """Asking watchers nearby for `people` helpers, from `begins_at` (now where left out)
+    until the start. The action needs a place: rings widen around it."""
+    if launch.lat is None or launch.lon is None or launch.radius_m is None:
+        raise Invalid("invalid", "Nearby dispatch needs a place, not “anywhere”.", field="dispatch")
+    if not 1 <= data.people <= DISPATCH_PEOPLE_MAX:
+        raise Invalid("invalid", f"Ask for 1 to {DISPATCH_PEOPLE_MAX:,} people.", field="people")
+    if not 1 <= data.max_radius_km <= DISPATCH_RADIUS_KM_MAX:
+        raise Invalid("invalid", f"The radius is 1 to {DISPATCH_RADIUS_KM_MAX} km.", field="max_radius_km")
+    begins_at = data.begins_at or now
+    if begins_at.tzinfo is None:
+        raise Invalid("invalid", "Give the dispatch's start with a time zone (ISO 8601).", field="begins_at")
+    if begins_at >= launch.starts_at:
+        raise Invalid("invalid", "Dispatch begins before the action starts.", field="begins_at")
+    return replace(data, begins_at=max(begins_at, now))
 
 
 def launch_input(values: Mapping[str, Any]) -> LaunchInput:

@@ -74,11 +74,26 @@ class PlaceAndTime(Schema):
     capacity: int | None = Field(None, strict=True, ge=1, le=rules.CAPACITY_MAX)
 
 
+class RescheduleIn(Strict):
+    starts_at: datetime
+    duration_minutes: int | None = Field(None, strict=True, ge=1, le=rules.DURATION_MAX)
+
+
+class DispatchIn(Strict):
+    """Alert people watching the area, nearest first, widening every minute, until
+    `people` have pledged, the rings reach `max_radius_km` or the action starts."""
+
+    people: int = Field(strict=True, ge=1, le=rules.DISPATCH_PEOPLE_MAX)
+    max_radius_km: int = Field(strict=True, ge=1, le=rules.DISPATCH_RADIUS_KM_MAX)
+    begins_at: datetime | None = Field(None, description="When the first ring goes out; now where left out.")
+
+
 class ActionIn(PlaceAndTime):
     title: str = Field(min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
     deed: str = Field(min_length=1, max_length=rules.DEED_MAX, pattern=SOME_TEXT)
     duration_minutes: int = Field(strict=True, ge=1, le=rules.DURATION_MAX)
     goal: int = Field(strict=True, ge=1, le=rules.GOAL_MAX)
+    dispatch: DispatchIn | None = Field(None, description="Nearby dispatch; needs a track record (403 otherwise).")
 
 
 class ForkIn(PlaceAndTime, Strict):

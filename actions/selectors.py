@@ -324,6 +324,10 @@ def track_record(user: OuterRef, now: datetime) -> Q:
     return Q(Exists(vouched)) | Q(Exists(helped_elsewhere)) | Q(Exists(led_before))
 
 
+def has_track_record(user: User, now: datetime) -> bool:
+    return User.objects.filter(pk=user.pk).filter(track_record(OuterRef("pk"), now)).exists()
+
+
 def feed_item(action: Action, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     return {

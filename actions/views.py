@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as accounts
 from accounts.auth import LOGIN_BACKEND, signed_in_user
-from common import ratelimit
+from common import prompts, ratelimit
 from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
@@ -68,7 +68,7 @@ def launch(request: HttpRequest) -> HttpResponse:
         try:
             organizer = signed_in_user(request)
             ratelimit.check("launch", str(organizer.pk))
-            action = services.launch_action(organizer, form.launch_input())
+            action = services.launch_action(organizer, form.launch_input(), dispatch=form.dispatch_input())
         except RateLimited as exc:
             return too_many(request, exc)
         except ServiceError as exc:
@@ -148,6 +148,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             form.cleaned_data["via_raid"] or None, form.cleaned_data["via_spotlight"] or None
         )
         services.pledge(action, user, ref_handle=form.cleaned_data.get("ref") or None, came_from=came_from)
+        prompts.offer_alerts(request, "pledge")
     except RateLimited as exc:
         return too_many(request, exc)
     except ServiceError as exc:

@@ -3,7 +3,10 @@ statuses any operation may give."""
 
 from __future__ import annotations
 
+from typing import Self
+
 from ninja import Schema
+from pydantic import ConfigDict, model_validator
 
 # At least one character that is not a space, and no NUL anywhere (the body parser,
 # common/inputs.py, refuses NUL before any schema is read; the schema says so too).
@@ -23,3 +26,16 @@ ANY_REFUSAL = (400, 401, 403, 415, 422, 429, 503)
 
 def refusals(*statuses: int) -> dict[int, type[Problem]]:
     return {status: Problem for status in sorted({*statuses, *ANY_REFUSAL})}
+
+
+class Patch(Schema):
+    """A PATCH body: known keys only, at least one of them. Its fields default to None
+    but take no null: absent or a value, as the schema says (a fuzzer holds us to it)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    @model_validator(mode="after")
+    def something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError(f"Say what to change: any of {', '.join(type(self).model_fields)}")
+        return self

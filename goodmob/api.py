@@ -15,6 +15,7 @@ from ninja.parser import Parser
 
 from accounts.api import router as accounts_router
 from actions.api import router as actions_router
+from alerts.api import router as alerts_router
 from common import inputs, responses
 from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, first_error_sentence
 from moderation.api import router as moderation_router
@@ -99,3 +100,4 @@ add_discovery(actions_router)
 api.add_router("", actions_router)
 api.add_router("", moderation_router)
 api.add_router("", webhooks_router)
+api.add_router("", alerts_router)

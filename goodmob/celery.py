@@ -36,5 +36,9 @@ app.conf.beat_schedule = {
     "republish-live": {"task": "realtime.snapshots.republish_live", "schedule": 5.0},
     # Re-queues webhook deliveries whose task was lost (a broker outage, a killed worker).
     "requeue-webhooks": {"task": "webhooks.services.requeue_due", "schedule": 60.0},
+    # Alerts: the 10-minute reminder, the last-minutes nudge, lost dispatch rings.
+    "sweep-reminders": {"task": "alerts.triggers.sweep_reminders", "schedule": 30.0},
+    "sweep-nudges": {"task": "alerts.triggers.sweep_nudges", "schedule": 30.0},
+    "sweep-dispatch": {"task": "alerts.dispatch.sweep_dispatch", "schedule": 15.0},
     "drop-old-coordinates": {"task": "actions.services.verification.drop_old_coordinates", "schedule": 3600.0},
 }

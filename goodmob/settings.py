@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "social",
     "moderation",
     "webhooks",
+    "alerts",
     "goodmob",  # management commands (demo)
 ]
 
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "alerts.context.offer_alerts",
             ],
         },
     },
@@ -278,7 +280,23 @@ DENY_WORDS = deny_words()
 # this is on: local development and the tests (DESIGN.md section 5).
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
 
+# Web Push: the VAPID private key (base64url of the raw 32-byte P-256 secret; `make run`
+# makes one on first start and keeps it in var/vapid.key). Empty: no Web Push, email only.
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:alerts@goodmob.invalid")
+# Where this site is reached, for links in alerts sent by the workers.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
 GOODMOB = {
+    # Alerts (alerts/): the reminder before the start, the nudge before the end, how
+    # near a pledger must be for it, dispatch rings, one push's deadline, and how long
+    # the "turn these off" link in an alert keeps working.
+    "REMINDER_MINUTES": 10,
+    "NUDGE_MINUTES": int(os.environ.get("NUDGE_MINUTES", "5")),
+    "NUDGE_RADIUS_M": 3000,
+    "DISPATCH_RING_SECONDS": float(os.environ.get("DISPATCH_RING_SECONDS", "60")),
+    "PUSH_TIMEOUT_SECONDS": 5.0,
+    "ALERT_OFF_LINK_DAYS": 365,
     "SNAPSHOT_COALESCE_SECONDS": 0.25,
     # The cascade is a drawing, not a count: one frame a second is plenty, and each
     # one reads the whole graph.

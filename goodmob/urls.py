@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("actions.urls")),
     path("", include("moderation.urls")),
+    path("", include("alerts.urls")),
 ]

@@ -67,7 +67,7 @@ def tell_hidden(event: events.Hidden) -> None:
     publish.to_groups([publish.action_group(action.pk), publish.user_group(action.organizer_id)], frame)
 
 
-@events.listen(events.Restored, events.OrganizersChanged, events.LeadChanged, events.MomentumSet)
+@events.listen(events.Restored, events.OrganizersChanged, events.LeadChanged, events.MomentumSet, events.Rescheduled)
 def resend_snapshot(event: events.Event) -> None:
     request_snapshot(event.action_id)
 

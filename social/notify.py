@@ -53,19 +53,25 @@ def deliver_announcement(announcement_id: int) -> int:
     return len(user_ids)
 
 
-@shared_task
-def announce_launch(action_id: int) -> int:
-    action = Action.objects.select_related("organizer__profile").filter(pk=action_id).first()
-    if action is None:
-        return 0
+def launch_audience(action: Action) -> tuple[list[int], set[int]]:
+    """Who hears of a launch: the organizer's followers, and the watchers of its place if
+    strangers may be shown it (a track record, DESIGN.md section 7), less anyone who
+    blocked the organizer. The live feed and the alerts both ask here."""
     followers = follower_ids(action.organizer_id)
-    # Watchers of the place hear of it too, once, if strangers may be shown it (a track
-    # record, DESIGN.md section 7) and they have not blocked its organizer.
     nearby = watching.watchers(watching.cell_of(action.lat, action.lon)) - {*followers, action.organizer_id}
     if nearby and selectors.with_track_record(Action.objects.filter(pk=action.pk), timezone.now()).exists():
         nearby -= blockers_of(action.organizer_id)
     else:
         nearby = set()
+    return followers, nearby
+
+
+@shared_task
+def announce_launch(action_id: int) -> int:
+    action = Action.objects.select_related("organizer__profile").filter(pk=action_id).first()
+    if action is None:
+        return 0
+    followers, nearby = launch_audience(action)
     publish.to_users([*followers, *nearby], selectors.launch_message(action))
     return len(followers) + len(nearby)
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.auth import signed_in_user
 from accounts.selectors import get_profile
 from actions.selectors import actions_by, feed_item, impact, publicly_listed
-from common import ratelimit
+from common import prompts, ratelimit
 from common.errors import RateLimited, ServiceError
 from common.responses import too_many
 
@@ -76,6 +76,7 @@ def toggle_follow(request: HttpRequest, handle: str) -> HttpResponse:
             services.unblock(user, found.user)
         else:
             services.follow(user, found.user)
+            prompts.offer_alerts(request, "follow")
     except RateLimited as exc:
         return too_many(request, exc)
     except ServiceError as exc:

@@ -13,6 +13,7 @@ import pytest
 import redis
 from channels.testing.http import HttpCommunicator
 from channels.testing.websocket import WebsocketCommunicator
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.test import Client, TestCase
 
@@ -21,6 +22,7 @@ from actions import events
 from goodmob.asgi import application
 
 from . import factories
+from .pushing import PushService, b64
 
 RUN_ID = uuid.uuid4().hex[:8]
 
@@ -174,3 +176,18 @@ def celery_worker(transactional_db) -> Iterator[object]:
 
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
+
+
+@pytest.fixture
+def vapid(settings) -> str:
+    """A VAPID key for this test (Web Push is off without one)."""
+    secret = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
+    settings.VAPID_PRIVATE_KEY = b64(secret)
+    return settings.VAPID_PRIVATE_KEY
+
+
+@pytest.fixture
+def push_service() -> Iterator[PushService]:
+    made = PushService()
+    yield made
+    made.server.shutdown()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from actions import rules, selectors, services
 from actions.forms import LaunchForm
 from actions.models import Action, CheckIn, Phase
-from actions.schemas import ActionIn, CheckInIn
+from actions.schemas import ActionIn, CheckInIn, DispatchIn
 from actions.services import verification
 from common.errors import Invalid
 
@@ -91,7 +91,11 @@ def json_limits(schema: type, field: str) -> dict:
 
 def test_launch_fields_and_limits_are_one_list():
     launch_fields = {f.name for f in dataclasses.fields(rules.LaunchInput)}
-    assert set(ActionIn.model_fields) == launch_fields
+    # The launch's fields, and the one optional ask that rides along with it.
+    assert set(ActionIn.model_fields) == launch_fields | {"dispatch"}
+    dispatch_fields = {f.name for f in dataclasses.fields(rules.DispatchInput)}
+    assert set(DispatchIn.model_fields) == dispatch_fields
+    assert json_limits(DispatchIn, "people") == {"minimum": 1, "maximum": rules.DISPATCH_PEOPLE_MAX}
     assert launch_fields <= set(LaunchForm.base_fields)
     assert json_limits(ActionIn, "title") == {"maxLength": rules.TITLE_MAX}
     assert json_limits(ActionIn, "radius_m") == {"minimum": rules.RADIUS_MIN, "maximum": rules.RADIUS_MAX}

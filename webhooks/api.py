@@ -9,17 +9,18 @@ from ninja import Field, Router, Status
 
 from accounts.auth import BearerAuth, SessionAuth, caller
 from actions.protocol import Strict
+from common import outbound
 from common.openapi import refusals
 from common.times import iso
 
-from . import addresses, services
+from . import services
 from .models import Delivery, Endpoint, EventName
 
 router = Router(tags=["webhooks"], auth=[BearerAuth(), SessionAuth()])
 
 
 class WebhookIn(Strict):
-    url: str = Field(max_length=addresses.URL_MAX, description="https; not on a private network.")
+    url: str = Field(max_length=outbound.URL_MAX, description="https; not on a private network.")
     events: list[EventName] = Field(min_length=1, max_length=8, json_schema_extra={"uniqueItems": True})
 
 

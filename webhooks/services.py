@@ -22,11 +22,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from common import outbound
 from common.errors import Invalid, NotFound
 from common.tasks import IDEMPOTENT
 from common.times import iso
 
-from . import addresses
 from .models import EVENTS, Delivery, Endpoint, Status
 
 ENDPOINTS_MAX = 10
@@ -40,7 +40,7 @@ def register(owner: User, url: str, events: list[str]) -> Endpoint:
     unknown = sorted(set(events) - set(EVENTS))
     if unknown or not events:
         raise Invalid("invalid", f"Events are some of: {', '.join(EVENTS)}.", field="events")
-    addresses.resolve(addresses.parse(url))
+    outbound.resolve(outbound.parse(url))
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     return Endpoint.objects.create(owner=owner, url=url, events=sorted(set(events)), secret=secret)
 
@@ -112,16 +112,16 @@ def deliver(delivery_id: int) -> str | None:
         Delivery.objects.filter(pk=delivery.pk).update(status=Status.FAILED, last_error="endpoint turned off")
         return Status.FAILED
     try:
-        target = addresses.parse(endpoint.url)
-        answer = addresses.post(
+        target = outbound.parse(endpoint.url)
+        answer = outbound.post(
             target,
-            addresses.resolve(target),
+            outbound.resolve(target),
             delivery.payload.encode(),
             _signed_headers(delivery),
             settings.GOODMOB["WEBHOOK_TIMEOUT_SECONDS"],
         )
     except Invalid as exc:
-        answer = addresses.Answer(None, exc.detail)
+        answer = outbound.Answer(None, exc.detail)
     now = timezone.now()
     if answer.status is not None and 200 <= answer.status < 300:
         Delivery.objects.filter(pk=delivery.pk).update(

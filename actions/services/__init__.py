@@ -11,7 +11,7 @@ from .momentum import reach_level, set_momentum
 from .organizers import accept as accept_invitation
 from .organizers import hand_lead, invite, is_lead, is_organizer, require_lead, require_organizer
 from .organizers import remove as remove_organizer
-from .phases import cancel_action, end_action, sweep_phases, sync_phase
+from .phases import cancel_action, end_action, reschedule, sweep_phases, sync_phase
 from .pledges import Attention, pledge
 from .raids import raid, set_spotlight
 from .receipts import issue as issue_receipt
@@ -47,6 +47,7 @@ __all__ = [
     "next_snapshot",
     "pledge",
     "reach_level",
+    "reschedule",
     "set_momentum",
     "raid",
     "set_spotlight",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -10,20 +11,34 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.codes import random_string
-from common.errors import Conflict
+from common.errors import Conflict, Forbidden
 
-from .. import events, rules
-from ..models import Action, Movement
+from .. import events, rules, selectors
+from ..models import Action, Dispatch, Movement
 
 SLUG_SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def launch_action(
-    organizer: User, data: rules.LaunchInput, *, forked_from: Action | None = None, movement: Movement | None = None
+    organizer: User,
+    data: rules.LaunchInput,
+    *,
+    forked_from: Action | None = None,
+    movement: Movement | None = None,
+    dispatch: rules.DispatchInput | None = None,
 ) -> Action:
     now = timezone.now()
     data = rules.clean_launch(data, now)
     starts_at = max(data.starts_at, now)
+    if dispatch is not None:
+        dispatch = rules.clean_dispatch(dispatch, replace(data, starts_at=starts_at), now)
+        # DESIGN.md section 7: strangers are alerted only for someone with a track record.
+        if not selectors.has_track_record(organizer, now):
+            raise Forbidden(
+                "no_track_record",
+                "Nearby dispatch needs a track record: a verified deed on someone else's action, "
+                f"or an earlier action of yours with {rules.TRACK_RECORD_DEEDS} verified deeds.",
+            )
     slug_base = slugify(data.title)[:40].strip("-") or "action"
     for _ in range(10):
         try:
@@ -45,6 +60,13 @@ def launch_action(
                     forked_from=forked_from,
                     movement=movement,
                 )
+                if dispatch is not None:
+                    Dispatch.objects.create(
+                        action=action,
+                        wanted=dispatch.people,
+                        max_radius_km=dispatch.max_radius_km,
+                        begins_at=dispatch.begins_at or now,
+                    )
                 events.emit(events.Launched(action.pk))
                 return action
         except IntegrityError:

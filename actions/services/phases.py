@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.contrib.auth.models import AnonymousUser, User
@@ -20,7 +20,7 @@ from .organizers import require_lead, require_organizer
 ETA_HORIZON = timedelta(minutes=50)
 
 
-@events.listen(events.Launched, events.LevelReached)
+@events.listen(events.Launched, events.LevelReached, events.Rescheduled)
 def schedule_phase_flips(event: events.Event) -> None:
     """At the start and the end (again when a level moves the end); the sweep backs it up."""
     action = Action.objects.filter(pk=event.action_id).first()
@@ -73,6 +73,23 @@ def end_action(action: Action, by: User | AnonymousUser) -> Action:
 def end_now(action: Action) -> Action:
     """End it now (the caller has checked who asks)."""
     return _finish(action, Phase.ENDED)
+
+
+def reschedule(action: Action, by: User | AnonymousUser, starts_at: datetime, duration_minutes: int | None) -> Action:
+    """A new start (and end) for an action that has not started: pledgers hear at once."""
+    require_lead(action, by)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Action.objects.select_for_update(no_key=True).get(pk=action.pk)
+        rules.check_not_started(locked, now)
+        minutes = duration_minutes or int((locked.ends_at - locked.starts_at).total_seconds() // 60)
+        starts_at = rules.clean_new_start(starts_at, minutes, now)
+        if starts_at == locked.starts_at and locked.ends_at == starts_at + timedelta(minutes=minutes):
+            return locked
+        locked.starts_at, locked.ends_at = starts_at, starts_at + timedelta(minutes=minutes)
+        locked.save(update_fields=["starts_at", "ends_at"])
+        events.emit(events.Rescheduled(locked.pk))
+    return locked
 
 
 def _finish(action: Action, status: Phase) -> Action:

@@ -231,3 +231,20 @@ renderMe();
 renderBranch();
 if (me.checkin?.status === "pending") pollVerdict();
 if (root.dataset.signedIn === "1") openSocket("/ws/me/", { onMessage: onPersonal });
+
+// For the last-minutes nudge ("the spot is 300 m away"): while a pledger who has not
+// checked in keeps this page open and has already allowed location, say roughly where
+// they are every two minutes. The server keeps only a ~0.1 km² cell, until the end.
+async function shareWhereabouts() {
+  const phase = view.phase ?? view.state.phase;
+  if (anywhere || !me.pledged || me.checkin || !["scheduled", "live"].includes(phase)) return;
+  const allowed = await navigator.permissions?.query({ name: "geolocation" }).catch(() => null);
+  if (allowed?.state !== "granted") return;
+  navigator.geolocation.getCurrentPosition(
+    ({ coords }) => api("PUT", `/api/v1/actions/${slug}/whereabouts`, { lat: coords.latitude, lon: coords.longitude }),
+    () => {},
+    { maximumAge: 60000, timeout: 10000 },
+  );
+}
+shareWhereabouts();
+setInterval(shareWhereabouts, 120000);

@@ -8,7 +8,7 @@ function el(name, attrs = {}) {
   return node;
 }
 
-export function drawCells(container, action, cells) {
+export function drawCells(container, action, cells, { labels = true, label = "with people checked in" } = {}) {
   if (!container) return;
   const hasCenter = action.lat !== null && action.lon !== null;
   const lat0 = hasCenter ? action.lat : cells[0]?.lat;
@@ -34,7 +34,7 @@ export function drawCells(container, action, cells) {
   const svg = el("svg", {
     viewBox: `${minX - pad} ${minY - pad} ${maxX - minX + 2 * pad} ${maxY - minY + 2 * pad}`,
     role: "img",
-    "aria-label": `${cells.length} area${cells.length === 1 ? "" : "s"} with people checked in`,
+    "aria-label": `${cells.length} area${cells.length === 1 ? "" : "s"} ${label}`,
   });
   const most = Math.max(1, ...cells.map((c) => c.people));
   const unit = (maxX - minX + 2 * pad) / 100;
@@ -47,6 +47,7 @@ export function drawCells(container, action, cells) {
         "fill-opacity": (0.25 + 0.6 * share).toFixed(2),
       }),
     );
+    if (!labels) return;
     const [cx, cy] = project([cells[i].lat, cells[i].lon]);
     const label = el("text", { x: cx, y: cy, class: "cell-label", "font-size": unit * 11, "text-anchor": "middle", "dominant-baseline": "central" });
     label.textContent = cells[i].people;

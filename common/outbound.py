@@ -1,7 +1,7 @@
-"""Where a webhook may be sent, and sending it there safely.
+"""Where our workers may send a request to a URL that a user chose (a webhook endpoint, a
+browser's push service), and sending it there safely.
 
-A webhook URL is chosen by a user and fetched by our workers, so it must never reach
-into our own network: private, loopback, link-local and other non-global addresses are
+Such a URL must never reach into our own network: private, loopback, link-local and other non-global addresses are
 refused (the setting WEBHOOKS_ALLOW_PRIVATE lets local development and tests use them).
 The name is resolved, checked and then connected to by that very address, so a DNS
 answer that changes between the check and the request (rebinding) cannot slip through.
@@ -34,34 +34,34 @@ class Target:
     path: str
 
 
-def parse(url: str) -> Target:
+def parse(url: str, field: str = "url") -> Target:
     """The URL's parts, or Invalid (422) saying what is wrong with it."""
     allow_private = settings.WEBHOOKS_ALLOW_PRIVATE
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise Invalid("invalid", "That is not a URL.", field="url") from None
+        raise Invalid("invalid", "That is not a URL.", field=field) from None
     schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in schemes:
-        raise Invalid("invalid", "Webhook URLs must use https.", field="url")
+        raise Invalid("invalid", "The URL must use https.", field=field)
     if not parts.hostname or parts.username or parts.password or parts.fragment:
-        raise Invalid("invalid", "Give a host, and no user name, password or #fragment.", field="url")
+        raise Invalid("invalid", "Give a host, and no user name, password or #fragment.", field=field)
     default = 443 if parts.scheme == "https" else 80
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, parts.hostname, port or default, path)
 
 
-def resolve(target: Target) -> str:
+def resolve(target: Target, field: str = "url") -> str:
     """An address of the host that we may send to (Invalid when there is none)."""
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise Invalid("unresolvable", f"The host {target.host[:80]} does not resolve.", field="url") from None
+        raise Invalid("unresolvable", f"The host {target.host[:80]} does not resolve.", field=field) from None
     addresses = [str(info[4][0]) for info in infos]
     allowed = [a for a in addresses if settings.WEBHOOKS_ALLOW_PRIVATE or ipaddress.ip_address(a).is_global]
     if not allowed or len(allowed) < len(addresses):
-        raise Invalid("refused_address", "That host is on a private or local network: refused.", field="url")
+        raise Invalid("refused_address", "That host is on a private or local network: refused.", field=field)
     return allowed[0]
 
 

@@ -1,0 +1,36 @@
+// The console's reach cards: nearby dispatch progress (polled: it moves once a minute)
+// and moving a scheduled action to a new time.
+import { api, readJson } from "./action-view.js";
+
+const { slug } = readJson("snapshot");
+const card = document.querySelector("[data-dispatch]");
+const WHY = {
+  enough: "Done: enough people pledged.",
+  max_radius: "Done: the rings reached the maximum radius.",
+  started: "Done: the action started.",
+  closed: "Stopped: the action closed.",
+};
+
+async function refresh() {
+  const { ok, data } = await api("GET", `/api/v1/actions/${slug}/dispatch`);
+  if (!ok) return;
+  card.querySelector("[data-dispatch-rings]").textContent = data.rings_sent;
+  card.querySelector("[data-dispatch-alerted]").textContent = data.alerted.toLocaleString();
+  card.querySelector("[data-dispatch-pledged]").textContent = data.pledged_from_dispatch.toLocaleString();
+  card.querySelector("[data-dispatch-state]").textContent =
+    WHY[data.finished_because] ?? (data.rings_sent ? `Reaching about ${data.radius_km} km out; ${data.pledged} of ${data.wanted} pledged.` : "Waiting for the first ring.");
+  if (!data.finished_because) setTimeout(refresh, 10000);
+}
+if (card) refresh();
+
+const form = document.querySelector("[data-reschedule-form]");
+form?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = form.querySelector("[data-reschedule-error]");
+  const body = { starts_at: new Date(form.starts_at.value).toISOString() };
+  if (form.duration_minutes.value) body.duration_minutes = Number(form.duration_minutes.value);
+  const { ok, data } = await api("POST", `/api/v1/actions/${slug}/reschedule`, body);
+  error.hidden = ok;
+  if (ok) location.reload();
+  else error.textContent = data.detail;
+});
