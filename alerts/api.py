@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Status
-from pydantic import ConfigDict
 
 from accounts.auth import BearerAuth, SessionAuth, caller
 from actions import protocol
@@ -23,6 +22,7 @@ from .messages import PREFERENCE_LABELS
 router = Router(tags=["alerts"], auth=[BearerAuth(), SessionAuth()])
 Strict = protocol.Strict
 B64URL = r"^[A-Za-z0-9_-]+={0,2}$"
+PUSH_URL = r"^https?://[^\s\x00]+$"
 
 
 class PushKeyOut(Strict):
@@ -37,14 +37,13 @@ class SubscriptionKeys(Strict):
 class SubscriptionIn(Strict):
     """As the browser's PushSubscription.toJSON() gives it."""
 
-    model_config = ConfigDict(extra="ignore")  # expirationTime and whatever browsers add
-    endpoint: str = Field(min_length=8, max_length=500)
+    endpoint: str = Field(min_length=8, max_length=500, pattern=PUSH_URL)
+    expirationTime: float | None = None  # noqa: N815 (the Push API's own name)
     keys: SubscriptionKeys
 
 
 class EndpointIn(Strict):
-    model_config = ConfigDict(extra="ignore")
-    endpoint: str = Field(min_length=8, max_length=500)
+    endpoint: str = Field(min_length=8, max_length=500, pattern=PUSH_URL)
 
 
 class SubscriptionOut(Strict):

@@ -39,24 +39,18 @@ def on_phase(event: events.PhaseChanged) -> None:
         alert_pledgers.delay(event.action_id, Kind.GO)
 
 
-@events.listen(events.Cancelled)
-def on_cancel(event: events.Cancelled) -> None:
-    alert_pledgers.delay(event.action_id, Kind.CANCELLED)
+# Changes that reach pledgers at once.
+CHANGES: dict[type[events.Event], Kind] = {
+    events.Cancelled: Kind.CANCELLED,
+    events.LeadChanged: Kind.LEAD_CHANGED,
+    events.Rescheduled: Kind.TIME_CHANGED,
+    events.RaidStarted: Kind.RAID,
+}
 
 
-@events.listen(events.LeadChanged)
-def on_lead(event: events.LeadChanged) -> None:
-    alert_pledgers.delay(event.action_id, Kind.LEAD_CHANGED)
-
-
-@events.listen(events.Rescheduled)
-def on_time(event: events.Rescheduled) -> None:
-    alert_pledgers.delay(event.action_id, Kind.TIME_CHANGED)
-
-
-@events.listen(events.RaidStarted)
-def on_raid(event: events.RaidStarted) -> None:
-    alert_pledgers.delay(event.action_id, Kind.RAID)
+@events.listen(*CHANGES)
+def on_change(event: events.Event) -> None:
+    alert_pledgers.delay(event.action_id, CHANGES[type(event)])
 
 
 @shared_task(**IDEMPOTENT)

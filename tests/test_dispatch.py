@@ -4,15 +4,12 @@ ring one query; nobody alerted twice; the refusals."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from accounts import services as accounts
 from accounts.models import Profile
 from actions import rules
 from actions import services as actions
@@ -25,26 +22,12 @@ from social import watching
 from . import factories
 from .conftest import assert_problem, post
 from .pushing import Browser, PushService
-from .test_alerts import _flat
+from .test_alerts import _as, _flat, _wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SPOT = (50.0617, 19.9373)
 # Going north: about 111 km a degree of latitude.
 KM = 1 / 111.0
-
-
-def _wait_for(check: Callable[[], Any], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    return check()
-
-
-def _as(user):
-    return {"Authorization": f"Bearer {accounts.issue_token(user)}"}
 
 
 def _watcher(service: PushService, name: str, km_north: float, radius_km: int = 1) -> Any:

@@ -1,8 +1,8 @@
 // The console's reach cards: nearby dispatch progress (polled: it moves once a minute)
 // and moving a scheduled action to a new time.
-import { api, readJson } from "./action-view.js";
+import { api } from "./action-view.js";
 
-const { slug } = readJson("snapshot");
+const { slug } = document.getElementById("action").dataset;
 const card = document.querySelector("[data-dispatch]");
 const WHY = {
   enough: "Done: enough people pledged.",
