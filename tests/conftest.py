@@ -4,13 +4,17 @@ queue, so a `make run` on the same Redis never steals or sees a test's messages.
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from celery.signals import task_postrun
 from channels.testing.http import HttpCommunicator
 from channels.testing.websocket import WebsocketCommunicator
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -191,3 +195,27 @@ def push_service() -> Iterator[PushService]:
     made = PushService()
     yield made
     made.server.shutdown()
+
+
+# Each Celery task the in-process worker finishes wakes the waiters: what a test waits for
+# (a row, a sent alert, a delivery's status) is looked at again then, not on a timer.
+_task_finished = threading.Condition()
+
+
+@task_postrun.connect
+def _wake_waiters(**kwargs: object) -> None:
+    with _task_finished:
+        _task_finished.notify_all()
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20) -> Any:
+    """`check()` once it is truthy, looked at after each task the worker finishes;
+    its last answer when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    with _task_finished:
+        while not (found := check()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return found
+            _task_finished.wait(left)
+    return found

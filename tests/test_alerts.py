@@ -6,8 +6,6 @@ action, preferences and unsubscribing, and the refusals."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +25,7 @@ from alerts.models import Alert, AlertSettings, Kind, PushSubscription, Whereabo
 from social import services as social
 
 from . import factories
-from .conftest import assert_problem, post
+from .conftest import assert_problem, post, wait_for
 from .pushing import Browser, PushService, unb64
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,16 +33,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _as(user):
     return {"Authorization": f"Bearer {accounts.issue_token(user)}"}
-
-
-def _wait_for(check: Callable[[], Any], timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    return check()
 
 
 def _check_vapid(headers: dict[str, str], origin: str) -> None:
@@ -75,7 +63,7 @@ def test_a_follower_gets_an_encrypted_signed_push_when_a_launch_happens(api, vap
     assert alert["kind"] == "followed_launch" and "Bench wipe-down" in alert["title"]
     assert alert["url"] == f"http://testserver/a/{action.slug}"
     assert alert["off_url"].startswith("http://testserver/alerts/off/")
-    row = _wait_for(lambda: Alert.objects.filter(user=follower, sent_at__isnull=False, pushed=1).first())
+    row = wait_for(lambda: Alert.objects.filter(user=follower, sent_at__isnull=False, pushed=1).first())
     assert row.kind == Kind.FOLLOWED_LAUNCH
     # The organizer has no subscription and nobody else follows: one push, no more.
     assert push_service.got.empty()
@@ -109,7 +97,7 @@ def test_the_reminder_goes_by_email_once_and_its_link_turns_reminders_off(api, c
     actions.pledge(action, unconfirmed)
     assert triggers.sweep_reminders() == 1
     assert triggers.sweep_reminders() == 0  # once per action
-    assert _wait_for(lambda: len(mail.outbox) == 1)
+    assert wait_for(lambda: len(mail.outbox) == 1)
     sent = mail.outbox[0]
     assert sent.to == ["erin@example.org"] and "starts in 10 minutes" in sent.subject
     assert f"http://testserver/a/{action.slug}" in sent.body
@@ -164,11 +152,11 @@ def test_changes_reach_pledgers_at_once(api, vapid, push_service, celery_worker)
     assert moved.status_code == 200, moved.content
     actions.hand_lead(action, lead, "cora")
     kinds = lambda: sorted(Alert.objects.filter(sent_at__isnull=False).values_list("kind", flat=True))  # noqa: E731
-    assert _wait_for(lambda: kinds() == ["lead_changed"] * 2 + ["time_changed"] * 2), kinds()
+    assert wait_for(lambda: kinds() == ["lead_changed"] * 2 + ["time_changed"] * 2), kinds()
     action.refresh_from_db()
     actions.cancel_action(action, co)
-    assert _wait_for(lambda: Alert.objects.filter(kind=Kind.CANCELLED, sent_at__isnull=False).count() == 2)
-    assert _wait_for(lambda: push_service.got.qsize() == 6)
+    assert wait_for(lambda: Alert.objects.filter(kind=Kind.CANCELLED, sent_at__isnull=False).count() == 2)
+    assert wait_for(lambda: push_service.got.qsize() == 6)
 
 
 def test_a_raid_alerts_the_crowd_not_yet_at_the_target(vapid, push_service, celery_worker):

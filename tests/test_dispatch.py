@@ -20,9 +20,9 @@ from social import services as social
 from social import watching
 
 from . import factories
-from .conftest import assert_problem, post
+from .conftest import assert_problem, post, wait_for
 from .pushing import Browser, PushService
-from .test_alerts import _as, _flat, _wait_for
+from .test_alerts import _as, _flat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SPOT = (50.0617, 19.9373)
@@ -59,7 +59,7 @@ def test_rings_widen_nearest_first_up_to_the_radius(settings, vapid, push_servic
         factories.launch_input(starts_at=timezone.now() + timedelta(minutes=30)),
         dispatch=rules.DispatchInput(people=50, max_radius_km=20),
     )
-    done = _wait_for(lambda: Dispatch.objects.filter(action=action, finished_at__isnull=False).first())
+    done = wait_for(lambda: Dispatch.objects.filter(action=action, finished_at__isnull=False).first())
     assert done is not None and done.finished_because == "max_radius"
     alerts = list(Alert.objects.filter(action=action, kind=Kind.DISPATCH).order_by("created_at", "pk"))
     order = [a.user.username for a in alerts]
@@ -69,7 +69,7 @@ def test_rings_widen_nearest_first_up_to_the_radius(settings, vapid, push_servic
     # The follower heard of the launch once, as a follower, not again from the rings.
     assert list(Alert.objects.filter(user=follower).values_list("kind", flat=True)) == [Kind.FOLLOWED_LAUNCH]
     assert not Alert.objects.filter(user__in=[beyond, quiet]).exists()
-    assert _wait_for(lambda: push_service.got.qsize() == 4)
+    assert wait_for(lambda: push_service.got.qsize() == 4)
     progress = dispatch.progress(action)
     assert progress is not None and progress["alerted"] == 3 and progress["pledged_from_dispatch"] == 0
     actions.pledge(action, near)
@@ -83,9 +83,9 @@ def test_dispatch_stops_once_enough_have_pledged(settings, vapid, push_service, 
     action = actions.launch_action(
         _trusted(), factories.launch_input(capacity=1), dispatch=rules.DispatchInput(people=5, max_radius_km=50)
     )
-    assert _wait_for(lambda: Alert.objects.filter(user=near, kind=Kind.DISPATCH).exists())
+    assert wait_for(lambda: Alert.objects.filter(user=near, kind=Kind.DISPATCH).exists())
     actions.pledge(action, near)  # capacity 1: full, whatever was asked
-    done = _wait_for(lambda: Dispatch.objects.filter(action=action, finished_at__isnull=False).first())
+    done = wait_for(lambda: Dispatch.objects.filter(action=action, finished_at__isnull=False).first())
     assert done.finished_because == "enough"
     assert not Alert.objects.filter(user__username="far").exists()
 

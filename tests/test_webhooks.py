@@ -25,7 +25,7 @@ from webhooks import listeners, services
 from webhooks.models import Delivery, Endpoint
 
 from . import factories
-from .conftest import assert_problem, post
+from .conftest import assert_problem, post, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -134,7 +134,7 @@ def test_a_launch_is_delivered_signed(api, receiver, celery_worker):
     assert headers["webhook-id"].startswith("msg_")
     with pytest.raises(Exception):  # noqa: B017 (the library's own verification error)
         Webhook(secret).verify(body.replace(b"Bench", b"Fake!"), headers)
-    assert _wait_for(lambda: Delivery.objects.get().status == "delivered")
+    assert wait_for(lambda: Delivery.objects.get().status == "delivered")
     log = api.get(f"/api/v1/webhooks/{Endpoint.objects.get().pk}/deliveries", headers=_as(owner)).json()
     assert log[0]["status"] == "delivered" and log[0]["attempts"] == 1 and log[0]["last_status_code"] == 200
 
@@ -146,7 +146,7 @@ def test_a_failed_delivery_is_retried_with_the_same_id_then_replayed(api, receiv
     factories.action(owner)
     ids = [receiver.next()[0]["webhook-id"] for _ in range(3)]
     assert len(set(ids)) == 1
-    assert _wait_for(lambda: Delivery.objects.get().status == "delivered")
+    assert wait_for(lambda: Delivery.objects.get().status == "delivered")
     delivery = Delivery.objects.get()
     assert delivery.attempts == 3 and Endpoint.objects.get().failures == 0
     replayed = post(api, f"/api/v1/webhooks/{endpoint_id}/deliveries/{delivery.pk}/retry", {}, _as(owner))
@@ -163,7 +163,7 @@ def test_no_location_in_checkins_and_each_milestone_once(api, receiver, celery_w
         actions.check_in(action, person, actions.CheckInInput(f"key-{n:06d}", **factories.SPOT))
         actions.verify_pending(action.pk)
         # The worker verifies too and may hold this batch: wait for its verdict.
-        assert _wait_for(lambda p=person: CheckIn.objects.filter(pledge__user=p, status="verified").exists())
+        assert wait_for(lambda p=person: CheckIn.objects.filter(pledge__user=p, status="verified").exists())
         actions.mark_deed_done(action, person)
     seen = [json.loads(receiver.next()[1]) for _ in range(10)]
     kinds = sorted(p["type"] for p in seen)
@@ -203,16 +203,6 @@ def test_an_endpoint_that_keeps_failing_is_turned_off_and_its_owner_told(api, re
     assert not endpoint.active and "2 failed attempts" in endpoint.disabled_reason
     assert mail.outbox and mail.outbox[0].to == ["olga@example.org"]
     assert services.deliver(delivery.pk) is None or Delivery.objects.get().status == "failed"
-
-
-def _wait_for(done, timeout: float = 20) -> bool:
-    """Polls the database for a worker's result (the receiver has already seen the request)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if done():
-            return True
-        threading.Event().wait(0.05)
-    return False
 
 
 def test_deliveries_whose_task_was_lost_are_queued_again(api, receiver, celery_worker):
