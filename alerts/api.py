@@ -110,9 +110,8 @@ def remove_push_subscription(request: HttpRequest, payload: EndpointIn) -> Statu
 
 def _preferences(request: HttpRequest) -> dict[str, Any]:
     user = caller(request)
-    prefs = services.preferences(user)
     return {
-        **{name: getattr(prefs, name) for name in (*PREFERENCE_LABELS, "email")},
+        **services.preferences(user),
         "push_subscriptions": user.push_subscriptions.count(),
         "email_confirmed": bool(user.email) and user.profile.email_verified,
     }

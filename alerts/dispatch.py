@@ -126,9 +126,8 @@ def progress(action: Action) -> dict[str, Any] | None:
         "max_radius_km": dispatch.max_radius_km,
         "begins_at": dispatch.begins_at,
         "rings_sent": dispatch.rings_sent,
-        "radius_km": round(max(0, dispatch.rings_sent - 1) * CELL_STEP_KM + CELL_STEP_KM / 2, 1)
-        if dispatch.rings_sent
-        else 0.0,
+        # Ring k reaches about (k + 1/2) cell steps out.
+        "radius_km": round((dispatch.rings_sent - 0.5) * CELL_STEP_KM, 1) if dispatch.rings_sent else 0.0,
         "alerted": dispatch.alerted,
         "pledged_from_dispatch": reached.count(),
         "pledged": Pledge.objects.filter(action=action).count(),

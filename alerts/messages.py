@@ -25,7 +25,6 @@ PREFERENCE: dict[str, str] = {
     Kind.TIME_CHANGED: "changes",
     Kind.RAID: "changes",
 }
-PREFERENCES = ("followed", "nearby", "reminders", "nudges", "changes")
 PREFERENCE_LABELS = {
     "followed": "Launches by people I follow",
     "nearby": "Actions near me (my watch areas, and calls for help nearby)",
@@ -33,6 +32,9 @@ PREFERENCE_LABELS = {
     "nudges": "A nudge in the last minutes when I pledged, am near and have not checked in",
     "changes": "Changes: cancelled, new time, new lead, the crowd moving on",
 }
+PREFERENCES = tuple(PREFERENCE_LABELS)
+# What a person sets: each preference, and email as the second channel.
+SETTINGS = (*PREFERENCES, "email")
 URGENT = {Kind.GO, Kind.NUDGE, Kind.DISPATCH, Kind.CANCELLED}
 
 

@@ -9,16 +9,14 @@ from django.contrib.auth.models import User
 from accounts import personal
 from common.times import iso
 
-from .messages import PREFERENCES
 from .models import Alert, AlertSettings, PushSubscription, Whereabouts
 from .services import preferences
 
 
 @personal.exporter
 def export(user: User) -> dict[str, Any]:
-    prefs = preferences(user)
     return {
-        "alert_preferences": {name: getattr(prefs, name) for name in (*PREFERENCES, "email")},
+        "alert_preferences": preferences(user),
         "push_subscriptions": [
             {"endpoint": s.endpoint, "created_at": iso(s.created_at)}
             for s in PushSubscription.objects.filter(user=user).order_by("pk")

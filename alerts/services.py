@@ -23,7 +23,7 @@ from django.utils import timezone
 from actions.models import Action, Raid
 
 from . import push
-from .messages import PREFERENCE, PREFERENCES, absolute, compose
+from .messages import PREFERENCE, PREFERENCES, SETTINGS, absolute, compose
 from .models import Alert, AlertSettings, Kind
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def send_alerts(alert_ids: list[int]) -> int:
     )
     mails: list[EmailMultiAlternatives] = []
     composed: dict[tuple[int, str, str], dict[str, Any]] = {}
-    sent = 0
+    sent: list[Alert] = []
     for alert in alerts.prefetch_related("user__push_subscriptions"):
         if not Alert.objects.filter(pk=alert.pk, sent_at=None).update(sent_at=timezone.now()):
             continue  # another worker has it
@@ -84,19 +84,20 @@ def send_alerts(alert_ids: list[int]) -> int:
         if key not in composed:
             composed[key] = compose(alert.kind, alert.action, text=alert.text, target=_raid_target(alert))
         message = {**composed[key], "off_url": off_url(alert.user_id, PREFERENCE[alert.kind])}
-        pushed = sum(push.send(sub, message).ok for sub in alert.user.push_subscriptions.all())
+        alert.pushed = sum(push.send(sub, message).ok for sub in alert.user.push_subscriptions.all())
         mail = _email(alert.user, message)
         if mail is not None:
             mails.append(mail)
-        Alert.objects.filter(pk=alert.pk).update(pushed=pushed, emailed=mail is not None)
-        sent += 1
+        alert.emailed = mail is not None
+        sent.append(alert)
+    Alert.objects.bulk_update(sent, ["pushed", "emailed"])
     if mails:
         try:
             get_connection().send_messages(mails)
         except OSError as exc:  # SMTP down: best effort, said in the log
             log.warning("alert emails not sent: %s", exc)
             Alert.objects.filter(pk__in=alert_ids).update(emailed=False)
-    return sent
+    return len(sent)
 
 
 def _raid_target(alert: Alert) -> Action | None:
@@ -143,12 +144,14 @@ def read_off_token(token: str) -> tuple[int, str] | None:
     return data["u"], data["p"]
 
 
-def preferences(user: User) -> AlertSettings:
-    return AlertSettings.objects.filter(user=user).first() or AlertSettings(user=user)
+def preferences(user: User) -> dict[str, bool]:
+    """Each setting (SETTINGS) as it stands, defaults where the person set nothing."""
+    found = AlertSettings.objects.filter(user=user).first() or AlertSettings(user=user)
+    return {name: getattr(found, name) for name in SETTINGS}
 
 
 def set_preferences(user: User, **values: bool) -> AlertSettings:
-    unknown = set(values) - {*PREFERENCES, "email"}
+    unknown = set(values) - set(SETTINGS)
     if unknown:
         raise ValueError(f"unknown preferences {unknown}")
     prefs, _ = AlertSettings.objects.update_or_create(user=user, defaults=values)

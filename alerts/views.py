@@ -30,10 +30,7 @@ class PreferencesForm(forms.Form):
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    prefs = services.preferences(user)
-    form = PreferencesForm(
-        request.POST or None, initial={name: getattr(prefs, name) for name in PreferencesForm.base_fields}
-    )
+    form = PreferencesForm(request.POST or None, initial=services.preferences(user))
     if request.method == "POST" and form.is_valid():
         services.set_preferences(user, **form.cleaned_data)
         messages.success(request, "Alert settings saved.")

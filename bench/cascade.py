@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import sys
@@ -20,20 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import emit, percentile, table  # noqa: E402
-from bench.ingest import Dashboard  # noqa: E402
+from bench.common import percentile, report  # noqa: E402
+from bench.ingest import FrameRecorder  # noqa: E402
 from bench.stack import start_django  # noqa: E402
 from bench.wsclient import handshake  # noqa: E402
-
-
-class CascadeScreen(Dashboard):
-    def __init__(self, request: bytes) -> None:
-        super().__init__(request)
-        self.frames: list[tuple[float, int, dict]] = []
-
-    def on_text(self, now: float, payload: bytes) -> None:
-        if payload.startswith(b'{"type":"cascade"'):
-            self.frames.append((now, len(payload), json.loads(payload)))
 
 
 def held_graph(frames: list[dict]) -> dict[str, dict]:
@@ -53,7 +42,9 @@ async def drive(port: int, action, users: list, args: argparse.Namespace) -> dic
     from actions import cascade, services
 
     host, port, request = handshake(f"ws://127.0.0.1:{port}/ws/actions/{action.slug}/?cascade=1")
-    _, screen = await asyncio.get_running_loop().create_connection(lambda: CascadeScreen(request), host, port)
+    _, screen = await asyncio.get_running_loop().create_connection(
+        lambda: FrameRecorder(request, "cascade"), host, port
+    )
     await asyncio.sleep(1)
     handles: list[str] = []
 
@@ -163,7 +154,4 @@ def parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    result = run(parser().parse_args())
-    emit(result)
-    print()
-    print(table([result], COLUMNS))
+    report(run(parser().parse_args()), COLUMNS)

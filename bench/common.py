@@ -105,6 +105,13 @@ def emit(record: dict[str, object]) -> None:
     print(json.dumps(record), flush=True)
 
 
+def report(result: dict[str, object], columns: list[tuple[str, str]]) -> None:
+    """A bench's result: one JSON line for machines, then a table for people."""
+    emit(result)
+    print()
+    print(table([result], columns))
+
+
 def table(rows: list[dict[str, object]], columns: list[tuple[str, str]]) -> str:
     """A plain text table: columns are (key, heading)."""
     cells = [[h for _, h in columns]] + [["" if r.get(k) is None else str(r.get(k)) for k, _ in columns] for r in rows]

@@ -21,7 +21,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import emit, percentile, table  # noqa: E402
+from bench.common import percentile, report  # noqa: E402
 from bench.stack import start_django  # noqa: E402
 
 SPOT = (50.0617, 19.9373)
@@ -197,7 +197,4 @@ def parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    result = run(parser().parse_args())
-    emit(result)
-    print()
-    print(table([result], COLUMNS))
+    report(run(parser().parse_args()), COLUMNS)

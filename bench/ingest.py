@@ -24,7 +24,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import emit, percentile, table  # noqa: E402
+from bench.common import percentile, report  # noqa: E402
 from bench.loadgen import Pool, post, ramp, run_schedule  # noqa: E402
 from bench.stack import Stack, start_django  # noqa: E402
 from bench.wsclient import handshake  # noqa: E402
@@ -70,6 +70,19 @@ class Dashboard(asyncio.Protocol):
     def on_text(self, now: float, payload: bytes) -> None:
         if payload.startswith(b'{"type":"snapshot"'):
             self.seen.append((now, json.loads(payload)["counts"]["checked_in"]))
+
+
+class FrameRecorder(Dashboard):
+    """A socket that records (time, bytes, frame) for every frame of one type."""
+
+    def __init__(self, request: bytes, frame_type: str) -> None:
+        super().__init__(request)
+        self.prefix = b'{"type":"' + frame_type.encode() + b'"'
+        self.frames: list[tuple[float, int, dict]] = []
+
+    def on_text(self, now: float, payload: bytes) -> None:
+        if payload.startswith(self.prefix):
+            self.frames.append((now, len(payload), json.loads(payload)))
 
 
 SPOT = {"lat": 52.5163, "lon": 13.3777, "accuracy_m": 10}
@@ -247,7 +260,4 @@ def parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    result = run(parser().parse_args())
-    emit(result)
-    print()
-    print(table([result], COLUMNS))
+    report(run(parser().parse_args()), COLUMNS)

@@ -20,23 +20,11 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import emit, percentile, table  # noqa: E402
-from bench.ingest import Dashboard  # noqa: E402
+from bench.common import percentile, report  # noqa: E402
+from bench.ingest import FrameRecorder  # noqa: E402
 from bench.loadgen import Pool, post, ramp, run_schedule  # noqa: E402
 from bench.stack import start_django  # noqa: E402
 from bench.wsclient import handshake  # noqa: E402
-
-
-class MovementScreen(Dashboard):
-    """Records (time, bytes, frame) for every `movement` frame."""
-
-    def __init__(self, request: bytes) -> None:
-        super().__init__(request)
-        self.frames: list[tuple[float, int, dict]] = []
-
-    def on_text(self, now: float, payload: bytes) -> None:
-        if payload.startswith(b'{"type":"movement"'):
-            self.frames.append((now, len(payload), json.loads(payload)))
 
 
 def seed(places: int) -> tuple[int, list]:
@@ -68,7 +56,9 @@ async def drive(port: int, movement_id: int, actions: list, people: list, args: 
     from actions.models import CheckIn, CheckInStatus
 
     host, ws_port, request = handshake(f"ws://127.0.0.1:{port}/ws/movements/{movement_id}/")
-    _, screen = await asyncio.get_running_loop().create_connection(lambda: MovementScreen(request), host, ws_port)
+    _, screen = await asyncio.get_running_loop().create_connection(
+        lambda: FrameRecorder(request, "movement"), host, ws_port
+    )
     payloads = []
     for n, (_, token) in enumerate(people):
         action = actions[n % len(actions)]
@@ -169,7 +159,4 @@ def parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    result = run(parser().parse_args())
-    emit(result)
-    print()
-    print(table([result], COLUMNS))
+    report(run(parser().parse_args()), COLUMNS)
