@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from accounts.auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth, caller
 from accounts.selectors import person
 from common import ratelimit
-from common.errors import NotFound, ServiceError
+from common.errors import Forbidden, NotFound, ServiceError
 from common.openapi import refusals
 from common.pool import hot
 
-from . import cascade, doors, movements, protocol, rules, selectors, services
+from . import cascade, doors, movements, presence, protocol, rules, selectors, services
 from .doors import find_action
 from .models import Action, CoOrganizer, Receipt
 from .schemas import (
@@ -170,13 +171,42 @@ def reschedule(request: HttpRequest, slug: str, payload: RescheduleIn) -> dict[s
     tags=["check-ins"],
 )
 async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) -> Status:
-    """Check in on the spot. Stored at once as `pending` (202); a worker verifies it and the
-    verdict reaches `/ws/me/`. The same `idempotency_key` returns the same check-in; a new
+    """Check in on the spot: with your location, the code on the screen there
+    (`presence_code`), or both. Stored at once as `pending` (202); a worker verifies it and the
+    verdict reaches `/ws/me/`. A check-in tapped offline carries `fixed_at` and is sent when
+    the signal returns. The same `idempotency_key` returns the same check-in; a new
     key starts a new attempt only after a rejection. Pledges first if needed."""
     answer = await doors.checkin_writes.submit(doors.CheckInCall(slug, payload, user=caller(request)))
     if isinstance(answer, ServiceError):
         raise answer
     return Status(*answer)
+
+
+class PresenceCodeOut(Schema):
+    code: str = Field(description="Six digits; taken for a minute after it first appears.")
+    changes_at: str = Field(description="When the next code replaces it (ISO 8601).")
+    check_in_url: str = Field(description="The action page with the code filled in: what the QR code holds.")
+
+
+@router.get(
+    "/actions/{slug}/presence-code",
+    auth=None,
+    response={200: PresenceCodeOut, **refusals(403, 404, 410)},
+    tags=["check-ins"],
+    openapi_extra={"security": [{}]},
+)
+def presence_code(request: HttpRequest, slug: str, key: str = "") -> dict[str, Any]:
+    """The rotating code for a screen at the spot. `key` comes from the organizer console's
+    code-screen link: whoever holds it can check in from anywhere, so keep it off streams."""
+    action = doors.visible_action(slug)
+    if not presence.check_screen_key(action, key):
+        raise Forbidden("forbidden", "That key does not open this action's code screen: take the console's link.")
+    shown = presence.shown(action, timezone.now())
+    return {
+        "code": shown.code,
+        "changes_at": selectors.iso(shown.changes_at),
+        "check_in_url": request.build_absolute_uri(presence.check_in_path(action, shown.code)),
+    }
 
 
 @router.get(

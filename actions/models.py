@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,10 @@ class Phase(models.TextChoices):
 class Visibility(models.TextChoices):
     PUBLIC = "public"
     HIDDEN = "hidden"  # by a moderator: every screen told, writes refused with 410
+
+
+def new_presence_secret() -> str:
+    return secrets.token_hex(16)
 
 
 class Action(models.Model):
@@ -44,6 +49,9 @@ class Action(models.Model):
     # to one movement.
     forked_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="forks")
     movement = models.ForeignKey("Movement", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions")
+    # The rotating presence code on a screen at the spot is derived from it (presence.py);
+    # it never leaves the server.
+    presence_secret = models.CharField(max_length=32, default=new_presence_secret, editable=False)
 
     class Meta:
         indexes = [
@@ -101,6 +109,15 @@ class CheckInStatus(models.TextChoices):
     REJECTED = "rejected"
 
 
+class CheckInMethod(models.TextChoices):
+    """How the verifier found the person there."""
+
+    GPS = "gps"
+    CODE = "code"
+    GPS_AND_CODE = "gps+code"
+    ANYWHERE = "anywhere"  # an action done anywhere asks for no proof of place
+
+
 class CheckIn(models.Model):
     pledge = models.OneToOneField(Pledge, on_delete=models.CASCADE, related_name="checkin")
     # The pledge's action, copied so the live recount reads one index instead of
@@ -123,6 +140,13 @@ class CheckIn(models.Model):
     # light up cells on the public map. Decided once, when verified.
     on_public_map = models.BooleanField(default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Beyond the fix: the presence code the person read off a screen at the spot, and,
+    # for a check-in tapped with no signal and sent later, when the phone took its fix.
+    # Database defaults: the batch insert (checkin_batch.py) names only the hot columns.
+    presence_code = models.CharField(max_length=6, blank=True, default="", db_default="")
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    method = models.CharField(max_length=10, choices=CheckInMethod.choices, blank=True, default="", db_default="")
+    synced_late = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         indexes = [

@@ -171,6 +171,8 @@ class CheckInState(Strict):
     detail: str
     distance_m: int | None
     deed_done: bool
+    method: Literal["", "gps", "code", "gps+code", "anywhere"]
+    synced_late: bool
 
 
 class CheckInVerdict(CheckInState):

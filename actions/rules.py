@@ -17,6 +17,7 @@ from common.denylist import check_allowed
 from common.errors import Conflict, Gone, Invalid
 from common.inputs import check_text, one_line
 
+from . import presence
 from .geo import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, in_range
 from .models import Action, Phase
 
@@ -41,6 +42,12 @@ IDEMPOTENCY_KEY_MIN, IDEMPOTENCY_KEY_MAX = 8, 80
 MESSAGE_MAX = 280
 # A deed can take a few minutes: "Done!" is still taken this long after the end.
 DEED_GRACE = timedelta(minutes=30)
+# A check-in tapped with no signal is kept on the phone and sent when the signal comes
+# back: it counts if the fix was taken inside the window and it arrives this soon after
+# the end. The phone's time of the fix is believed only within these bounds.
+LATE_SYNC_GRACE = timedelta(minutes=15)
+CLOCK_SKEW = timedelta(minutes=1)
+PRESENCE_CODE_LENGTH = presence.LENGTH
 
 CLOSED = (Phase.ENDED, Phase.CANCELLED)
 
@@ -132,6 +139,14 @@ def counts_as_live(action: Action, received_at: datetime) -> bool:
     if action.status == Phase.CANCELLED or action.is_hidden:
         return False
     return action.starts_at <= received_at < action.ends_at
+
+
+def counts_as_synced_late(action: Action, fixed_at: datetime | None, received_at: datetime) -> bool:
+    """An offline check-in sent after the end: its fix inside the window, its arrival
+    within the grace period."""
+    if fixed_at is None or action.status == Phase.CANCELLED or action.is_hidden:
+        return False
+    return action.starts_at <= fixed_at < action.ends_at and received_at < action.ends_at + LATE_SYNC_GRACE
 
 
 def counts_on_public_map(joined: datetime, action: Action) -> bool:
@@ -277,19 +292,29 @@ class CheckInInput:
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None
+    presence_code: str | None = None  # read off the screen at the spot (presence.py)
+    fixed_at: datetime | None = None  # when an offline phone took its fix
 
 
-def clean_checkin(action: Action, data: CheckInInput) -> CheckInInput:
+def clean_checkin(action: Action, data: CheckInInput, now: datetime) -> CheckInInput:
     key = check_text((data.idempotency_key or "").strip(), "idempotency_key")
     check_idempotency_key(key)
+    code = presence.normalize(data.presence_code or "")
+    if data.presence_code is not None and len(code) != presence.LENGTH:
+        raise Invalid("invalid", f"The code on the screen has {presence.LENGTH} digits.", field="presence_code")
     located = any(v is not None for v in (data.lat, data.lon, data.accuracy_m))
-    if located or not action.is_anywhere:
+    if located or not (action.is_anywhere or code):
         if data.lat is None or data.lon is None:
-            raise Invalid("invalid", "Send your location: lat and lon.", field="lat")
+            raise Invalid("invalid", "Send your location (lat and lon) or the code on the screen.", field="lat")
         check_coordinates(data.lat, data.lon)
         if not in_range(data.accuracy_m, 0, ACCURACY_MAX):
             raise Invalid("invalid", "Send accuracy_m, the fix's accuracy in metres (0 or more).", field="accuracy_m")
-    return CheckInInput(key, data.lat, data.lon, data.accuracy_m)
+    if data.fixed_at is not None:
+        if data.fixed_at.tzinfo is None:
+            raise Invalid("invalid", "Give fixed_at with a time zone (ISO 8601).", field="fixed_at")
+        if data.fixed_at > now + CLOCK_SKEW:
+            raise Invalid("invalid", "fixed_at is in the future: send when the fix was taken.", field="fixed_at")
+    return CheckInInput(key, data.lat, data.lon, data.accuracy_m, code, data.fixed_at)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,19 @@ class CheckInIn(Schema):
         max_length=rules.IDEMPOTENCY_KEY_MAX,
         description="A fresh one per attempt.",
     )
+    presence_code: str | None = Field(
+        None,
+        min_length=rules.PRESENCE_CODE_LENGTH,
+        max_length=rules.PRESENCE_CODE_LENGTH + 4,
+        pattern=r"^[0-9][0-9 -]*[0-9]$",
+        description="The code on the screen at the spot (it changes every 30 s; spaces and dashes are fine).",
+    )
+    fixed_at: datetime | None = Field(
+        None,
+        description="For a check-in tapped offline and sent later: when the fix was taken (server clock, "
+        "ISO 8601 with a time zone). It counts if taken inside the window and sent within "
+        f"{rules.LATE_SYNC_GRACE.seconds // 60} minutes of the end.",
+    )
 
 
 class PlaceAndTime(Schema):

@@ -31,7 +31,10 @@ VERDICT_WORDS = {
     "poor_accuracy": "Your location is too vague. Step into the open or turn on precise location, then try again.",
     "no_location": "We need your location to check you in here.",
     "implausible": "Your phone reported an impossible location. Try again.",
+    "code_wrong": "That is not this action's code. Read the code off this action's screen at the spot.",
+    "code_expired": "That code is more than a minute old. Type the one on the screen now.",
 }
+LATE_WORDS = "Sent once you had signal: your check-in from the spot counts. Go do the deed!"
 
 
 def counts(action: Action) -> dict[str, int]:
@@ -199,6 +202,8 @@ def verdict_detail(action: Action, checkin: CheckIn) -> str:
             f"You're about {round(checkin.distance_m):,} m from the spot. "
             f"Get within {action.radius_m:,} m and try again."
         )
+    if checkin.status == CheckInStatus.VERIFIED and checkin.synced_late:
+        return LATE_WORDS
     return VERDICT_WORDS.get(checkin.reason or checkin.status, "Check-in rejected. Try again.")
 
 
@@ -211,6 +216,8 @@ def checkin_state(action: Action, checkin: CheckIn) -> dict[str, Any]:
         "detail": verdict_detail(action, checkin),
         "distance_m": round(checkin.distance_m) if checkin.distance_m is not None else None,
         "deed_done": checkin.deed_done_at is not None,
+        "method": checkin.method,
+        "synced_late": checkin.synced_late,
     }
 
 

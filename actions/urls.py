@@ -9,6 +9,7 @@ urlpatterns = [
     path("a/<slug:slug>/join", views.join, name="join"),
     path("a/<slug:slug>/cancel", views.cancel, name="cancel"),
     path("a/<slug:slug>/qr.svg", views.qr_svg, name="qr"),
+    path("a/<slug:slug>/presence.svg", views.presence_qr, name="presence_qr"),
     path("a/<slug:slug>/preview.png", views.preview_png, name="preview"),
     path("a/<slug:slug>/live", views.dashboard, name="dashboard"),
     path("a/<slug:slug>/console", views.console, name="console"),

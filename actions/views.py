@@ -16,7 +16,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import cache_control
+from django.utils import timezone
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
@@ -28,7 +29,7 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import calendar, cascade, exports, preview, rules, selectors, services
+from . import calendar, cascade, exports, presence, preview, rules, selectors, services
 from .forms import JoinForm, LaunchForm, default_start
 from .models import Action
 
@@ -192,6 +193,17 @@ def preview_png(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponse(
         preview.png(action, request.build_absolute_uri(f"/j/{action.join_code}")), content_type="image/png"
     )
+
+
+@shown
+@never_cache
+def presence_qr(request: HttpRequest, slug: str) -> HttpResponse:
+    """The QR of the code on the screen now (the code screen reloads it every 30 s)."""
+    action = action_or_404(slug)
+    if not presence.check_screen_key(action, request.GET.get("key", "")):
+        raise PermissionDenied("That key does not open this action's code screen.")
+    shown = presence.shown(action, timezone.now())
+    return qr_response(request.build_absolute_uri(presence.check_in_path(action, shown.code)))
 
 
 def qr_response(url: str) -> HttpResponse:

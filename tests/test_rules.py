@@ -110,7 +110,7 @@ def test_launch_fields_and_limits_are_one_list():
 def test_every_door_refuses_the_same_bad_latitude(lat):
     action = Action(radius_m=100, lat=0.0, lon=0.0)
     with pytest.raises(Invalid):
-        rules.clean_checkin(action, rules.CheckInInput("bounds-001", lat=lat, lon=10.0, accuracy_m=5.0))
+        rules.clean_checkin(action, rules.CheckInInput("bounds-001", lat=lat, lon=10.0, accuracy_m=5.0), timezone.now())
     form = LaunchForm(data={"lat": str(lat)})
     assert "lat" in form.errors
     with pytest.raises(ValueError):

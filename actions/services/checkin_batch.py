@@ -64,11 +64,13 @@ def check_in_many(action: Action, entries: list[tuple[User, rules.CheckInInput]]
     batch: dict[int, tuple[int, rules.CheckInInput]] = {}  # user id -> (entry index, input)
     for n, (user, data) in enumerate(entries):
         try:
-            data = rules.clean_checkin(action, data)
+            data = rules.clean_checkin(action, data, timezone.now())
         except ServiceError as exc:
             results[n] = exc
             continue
-        if user.pk not in batch:  # the same person twice: the second goes one by one
+        # The same person twice, a presence code or an offline fix: one by one (the
+        # batch insert names only the columns of the common case).
+        if user.pk not in batch and not data.presence_code and data.fixed_at is None:
             batch[user.pk] = (n, data)
     if batch and _batchable(action):
         try:

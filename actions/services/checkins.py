@@ -21,11 +21,17 @@ def check_in(action: Action, user: User, data: rules.CheckInInput) -> tuple[Chec
     The same idempotency key returns the same check-in. One check-in per person: a new
     key only starts a new attempt after a rejection.
     """
-    data = rules.clean_checkin(action, data)
+    data = rules.clean_checkin(action, data, timezone.now())
     rules.check_visible(action)
     rules.check_not_cancelled(action, timezone.now())
     pledged = pledge(action, user)[0]
-    fields = {"lat": data.lat, "lon": data.lon, "accuracy_m": data.accuracy_m}
+    fields = {
+        "lat": data.lat,
+        "lon": data.lon,
+        "accuracy_m": data.accuracy_m,
+        "presence_code": data.presence_code or "",
+        "fixed_at": data.fixed_at,
+    }
     fresh = new_checkin(pledged.pk, action.pk, data, timezone.now())
     try:
         # The common case, a first check-in, is one insert; the unique constraint on the
@@ -39,7 +45,7 @@ def check_in(action: Action, user: User, data: rules.CheckInInput) -> tuple[Chec
     with transaction.atomic():
         existing = CheckIn.objects.select_for_update().get(pledge=pledged)
         if existing.idempotency_key == data.idempotency_key:
-            kept = existing.lat is not None  # the retention sweep may have dropped them
+            kept = existing.lat is not None or data.lat is None  # the retention sweep may have dropped them
             if kept and any(getattr(existing, name) != value for name, value in fields.items()):
                 raise Conflict("idempotency_key_reused", "That idempotency_key was already used with other data.")
             return existing, False
@@ -50,6 +56,7 @@ def check_in(action: Action, user: User, data: rules.CheckInInput) -> tuple[Chec
             setattr(existing, name, value)
         existing.idempotency_key = data.idempotency_key
         existing.status, existing.reason, existing.distance_m, existing.cell = CheckInStatus.PENDING, "", None, ""
+        existing.method, existing.synced_late = "", False
         existing.verified_at, existing.received_at = None, timezone.now()
         existing.save()
         events.emit(events.CheckInsReceived(action.pk, (existing.pk,)))
@@ -65,6 +72,8 @@ def new_checkin(pledge_id: int, action_id: int, data: rules.CheckInInput, receiv
         lat=data.lat,
         lon=data.lon,
         accuracy_m=data.accuracy_m,
+        presence_code=data.presence_code or "",
+        fixed_at=data.fixed_at,
         received_at=received_at,
     )
 

@@ -4,6 +4,7 @@ what Redis lost (a task, a flag) and drop precise locations when their time is u
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
@@ -17,8 +18,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from common import redis as goodmob_redis
 from common.tasks import IDEMPOTENT
 
-from .. import events, geo, rules
-from ..models import Action, CheckIn, CheckInStatus
+from .. import events, geo, presence, rules
+from ..models import Action, CheckIn, CheckInMethod, CheckInStatus
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,39 @@ def verify_checkins(action_id: int) -> int:
     return verify_pending(action_id)
 
 
-def judge(action: Action, checkin: CheckIn) -> geo.Verdict:
-    if not rules.counts_as_live(action, checkin.received_at):
-        return geo.Verdict(False, "not_live")
-    target = (action.lat, action.lon) if action.lat is not None and action.lon is not None else None
-    return geo.judge_place(
-        target=target, radius_m=action.radius_m, lat=checkin.lat, lon=checkin.lon, accuracy_m=checkin.accuracy_m
-    )
+@dataclass(frozen=True)
+class Judgement:
+    verified: bool
+    reason: str = ""
+    distance_m: float | None = None
+    method: str = ""
+    synced_late: bool = False
+
+
+def judge(action: Action, checkin: CheckIn) -> Judgement:
+    """Inside the window (or an offline fix inside it, synced within the grace period),
+    then at the place, by the code on the screen there, or both: either proof will do."""
+    at, late = checkin.received_at, False
+    if not rules.counts_as_live(action, at):
+        if not rules.counts_as_synced_late(action, checkin.fixed_at, at):
+            return Judgement(False, "not_live")
+        at, late = checkin.fixed_at or at, True
+    if action.is_anywhere:
+        return Judgement(True, method=CheckInMethod.ANYWHERE, synced_late=late)
+    place = None
+    if checkin.lat is not None or not checkin.presence_code:
+        target = (action.lat, action.lon) if action.lat is not None and action.lon is not None else None
+        place = geo.judge_place(
+            target=target, radius_m=action.radius_m, lat=checkin.lat, lon=checkin.lon, accuracy_m=checkin.accuracy_m
+        )
+    code_reason = presence.judge(action, checkin.presence_code, at) if checkin.presence_code else None
+    by_place, by_code = place is not None and place.verified, code_reason == ""
+    distance = place.distance_m if place else None
+    if by_place and by_code:
+        return Judgement(True, "", distance, CheckInMethod.GPS_AND_CODE, late)
+    if by_place or by_code:
+        return Judgement(True, "", distance, CheckInMethod.GPS if by_place else CheckInMethod.CODE, late)
+    return Judgement(False, code_reason or (place.reason if place else "no_location"), distance)
 
 
 def verify_pending(action_id: int) -> int:
@@ -71,6 +98,7 @@ def verify_pending(action_id: int) -> int:
                 checkin.status = CheckInStatus.VERIFIED if verdict.verified else CheckInStatus.REJECTED
                 checkin.reason = verdict.reason
                 checkin.distance_m = verdict.distance_m
+                checkin.method, checkin.synced_late = verdict.method, verdict.synced_late
                 checkin.cell = geo.public_cell(checkin.lat, checkin.lon) if verdict.verified else ""
                 checkin.on_public_map = bool(checkin.cell) and rules.counts_on_public_map(
                     checkin.pledge.user.date_joined, action
@@ -86,14 +114,14 @@ def verify_pending(action_id: int) -> int:
         done += len(batch)
 
 
-VERDICT_FIELDS = ["status", "reason", "distance_m", "cell", "on_public_map", "verified_at"]
+VERDICT_FIELDS = ["status", "reason", "distance_m", "cell", "on_public_map", "verified_at", "method", "synced_late"]
 VERDICTS_SQL = f"""
 UPDATE {CheckIn._meta.db_table} AS c
 SET status = v.status, reason = v.reason, distance_m = v.distance_m, cell = v.cell,
-    on_public_map = v.on_public_map, verified_at = %(now)s
+    on_public_map = v.on_public_map, verified_at = %(now)s, method = v.method, synced_late = v.synced_late
 FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(reasons)s::text[], %(distances)s::float8[],
-            %(cells)s::text[], %(public)s::bool[])
-    AS v (id, status, reason, distance_m, cell, on_public_map)
+            %(cells)s::text[], %(public)s::bool[], %(methods)s::text[], %(late)s::bool[])
+    AS v (id, status, reason, distance_m, cell, on_public_map, method, synced_late)
 WHERE c.id = v.id
 """
 
@@ -114,6 +142,8 @@ def save_verdicts(batch: list[CheckIn], now: datetime) -> None:
                 "distances": [c.distance_m for c in batch],
                 "cells": [c.cell for c in batch],
                 "public": [c.on_public_map for c in batch],
+                "methods": [c.method for c in batch],
+                "late": [c.synced_late for c in batch],
             },
         )
 
