@@ -37,6 +37,13 @@ CAPACITY_MAX = 1_000_000
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
 
+
+def normalize_join_code(typed: str) -> str:
+    """A code as people type it: any case, spaces or dashes as screens group it ("WBX TTB"),
+    pasted with stray punctuation."""
+    return "".join(ch for ch in (typed or "") if ch.isascii() and ch.isalnum()).upper()
+
+
 # Check-ins and messages.
 IDEMPOTENCY_KEY_MIN, IDEMPOTENCY_KEY_MAX = 8, 80
 MESSAGE_MAX = 280

@@ -16,7 +16,7 @@ from accounts.models import Profile
 from accounts.selectors import handle_of, person
 from common.times import iso
 
-from . import cascade, geo
+from . import cascade, geo, rules
 from .models import Action, Announcement, CheckIn, CheckInStatus, CoOrganizer, Momentum, Phase, Pledge, Raid, Visibility
 from .rules import HIDDEN_DETAIL, TRACK_RECORD_DEEDS
 
@@ -350,8 +350,8 @@ def get_action(slug: str) -> Action | None:
 
 
 def get_action_by_code(code: str) -> Action | None:
-    code = (code or "").strip().upper()
-    if len(code) != 6:
+    code = rules.normalize_join_code(code)
+    if len(code) != rules.JOIN_CODE_LENGTH:
         return None
     return Action.objects.select_related("organizer__profile").filter(join_code=code).first()
 

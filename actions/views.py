@@ -7,6 +7,7 @@ import functools
 import io
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from csp.decorators import csp_replace
@@ -16,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -111,6 +113,7 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "action": action,
             "snapshot": selectors.snapshot(action),
+            "duration_minutes": int((action.ends_at - action.starts_at).total_seconds() // 60),
             "me": me,
             "is_organizer": services.is_organizer(action, request.user),
             "is_lead": services.is_lead(action, request.user),
@@ -122,6 +125,9 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
             if me["handle"]
             else None,
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
+            "code_screen_url": request.build_absolute_uri(
+                f"{reverse('dashboard', args=[action.slug])}?presence={presence.screen_key(action)}"
+            ),
         },
     )
     if ref := request.GET.get("ref", ""):
@@ -202,8 +208,11 @@ def presence_qr(request: HttpRequest, slug: str) -> HttpResponse:
     action = action_or_404(slug)
     if not presence.check_screen_key(action, request.GET.get("key", "")):
         raise PermissionDenied("That key does not open this action's code screen.")
-    shown = presence.shown(action, timezone.now())
-    return qr_response(request.build_absolute_uri(presence.check_in_path(action, shown.code)))
+    # The code the screen shows (still taken), so digits and QR agree across a change.
+    code = presence.normalize(request.GET.get("code", ""))
+    if presence.judge(action, code, timezone.now()):
+        code = presence.shown(action, timezone.now()).code
+    return qr_response(request.build_absolute_uri(presence.check_in_path(action, code)))
 
 
 def qr_response(url: str) -> HttpResponse:
@@ -217,9 +226,12 @@ def join_by_code(request: HttpRequest, code: str | None = None) -> HttpResponse:
     code = code or request.GET.get("code", "")
     action = selectors.get_action_by_code(code)
     if action is None:
-        if code:
-            messages.error(request, f"No action has the code “{code.strip().upper()[:12]}”. Check it and try again.")
-        return redirect("home")
+        if not code:
+            return redirect("home")
+        typed = code.strip()[:20]
+        messages.error(request, f"No action has the code “{typed}”. Check it against the screen and try again.")
+        # Back to the field with what was typed still in it, to fix one letter.
+        return redirect(f"{reverse('home')}?{urlencode({'code': typed})}#code")
     return redirect(action)
 
 
@@ -236,6 +248,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "snapshot": selectors.snapshot(action),
             "overlay": request.GET.get("overlay") == "1",
             "join_host": request.get_host(),
+            # A screen at the spot, opened with the console's link: it shows the presence code.
+            "presence_key": key if presence.check_screen_key(action, key := request.GET.get("presence", "")) else "",
         },
     )
 
@@ -267,6 +281,9 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
             "is_lead": services.is_lead(action, request.user),
             "organizers": selectors.co_organizers(action, invited=True),
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
+            "code_screen_url": request.build_absolute_uri(
+                f"{reverse('dashboard', args=[action.slug])}?presence={presence.screen_key(action)}"
+            ),
         },
     )
 

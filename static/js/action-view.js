@@ -1,6 +1,6 @@
 // Everything a screen showing one action shares: the snapshot state, the local
 // countdown, the counts and progress bar, and the self-healing socket.
-import { ServerClock, formatRemaining, localTime, openSocket } from "./live.js";
+import { ServerClock, formatRemaining, localTime, openSocket, showConnection } from "./live.js";
 
 const LABELS = { scheduled: "Starts in", live: "GO! Ends in", ended: "Ended", cancelled: "Cancelled" };
 
@@ -24,7 +24,10 @@ export async function api(method, path, body) {
   return { ok: response.ok, status: response.status, data };
 }
 
-export function createActionView(root, { onSnapshot = () => {}, onPhase = () => {}, onMessage = () => {}, query = "" } = {}) {
+export function createActionView(
+  root,
+  { onSnapshot = () => {}, onPhase = () => {}, onMessage = () => {}, onStatus = () => {}, query = "" } = {},
+) {
   const clock = new ServerClock();
   const view = { state: readJson("snapshot"), clock, phase: null };
   clock.seed(view.state.server_now);
@@ -123,7 +126,10 @@ export function createActionView(root, { onSnapshot = () => {}, onPhase = () => 
     view.socket = openSocket(`/ws/actions/${view.state.action.slug}/${query}`, {
       onMessage: handle,
       clock,
-      onStatus: (status) => document.body.classList.toggle("offline", status !== "open"),
+      onStatus: (status) => {
+        showConnection(document.querySelector("[data-connection]"), status);
+        onStatus(status);
+      },
     });
     return view;
   };

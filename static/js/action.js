@@ -1,7 +1,8 @@
 // The participant's action page: join, countdown, "I'm here", "Done!".
 import { api, createActionView, messageBanner, readJson } from "./action-view.js";
 import { renderRaid, renderSpotlight } from "./attention.js";
-import { openSocket } from "./live.js";
+import { formatRemaining, localizeTimes, openSocket, wireCopyButtons } from "./live.js";
+import { Outbox, worthRetrying } from "./outbox.js";
 
 const root = document.getElementById("action");
 const me = readJson("me", { pledged: false, checkin: null });
@@ -10,7 +11,11 @@ const slug = root.dataset.slug;
 const anywhere = root.dataset.anywhere === "1";
 const $ = (selector) => root.querySelector(selector);
 const showMessage = messageBanner(document.querySelector("[data-message]"));
-let attemptKey = null;
+const outbox = new Outbox(slug);
+const codeEntry = $("[data-code-entry]");
+const codeInput = $("[data-presence-code]");
+let queued = outbox.pending();
+let attemptKey = queued?.idempotency_key ?? null;
 let polling = null;
 
 function renderCrowd(state) {
@@ -38,70 +43,214 @@ function setStatus(text, tone = "") {
   el.hidden = !text;
 }
 
-function renderMe() {
+// Where the participant is in the journey: one stage, one button at the bottom of the screen.
+function stage() {
   const phase = view.phase;
-  const open = phase === "scheduled" || phase === "live";
   const checkin = me.checkin;
-  show("[data-join]", !me.pledged && open);
-  show("[data-pledged]", me.pledged);
-  show("[data-share]", me.pledged);
-  const canCheckIn = me.pledged && phase === "live" && (!checkin || checkin.status === "rejected");
-  show("[data-here]", canCheckIn);
-  $("[data-here]").textContent = checkin?.status === "rejected" ? "Try again" : anywhere ? "I'm doing it" : "I'm here";
-  show("[data-done]", checkin?.status === "verified" && !checkin.deed_done && phase !== "cancelled");
+  if (phase === "cancelled") return "cancelled";
+  if (!me.pledged) return phase === "ended" ? "ended" : "join";
+  if (queued) return "queued";
+  if (phase === "scheduled") return "ready";
+  if (checkin?.status === "verified" && !checkin.deed_done) return "deed";
+  if (checkin?.deed_done || phase === "ended") return "over";
+  return checkin?.status === "pending" ? "pending" : "here";
+}
+
+const LOCATION_WORDS = {
+  insecure:
+    "This page isn't served over HTTPS, so your browser won't share your location. Open it through an https:// link, or type the code shown on a screen at the spot.",
+  denied: "Location is blocked for this site. Allow it in your browser's site settings, or type the code shown on a screen at the spot.",
+  unsupported: "This browser can't share a location. Type the code shown on a screen at the spot.",
+  prompt: "At GO your phone will ask for your location: it is checked against the spot, once. Allow it now and “I'm here” is instant.",
+  granted: "Location is ready. When the countdown hits zero, tap “I'm here” on the spot.",
+};
+
+function renderMe() {
+  const now = stage();
+  const phase = view.phase;
+  const checkin = me.checkin;
+  const open = phase === "scheduled" || phase === "live";
+  show("[data-join]", now === "join");
+  show("[data-pledged]", me.pledged && open && !checkin?.deed_done);
+  show("[data-share]", me.pledged && open);
+  show("[data-ready]", now === "ready" && !anywhere);
+  show("[data-here]", now === "here");
+  show("[data-done]", now === "deed");
   show("[data-thanks]", Boolean(checkin?.deed_done));
-  if (!checkin) setStatus(me.pledged && phase === "scheduled" ? "When the countdown hits zero, tap “I'm here” on the spot." : "");
-  else if (checkin.deed_done) setStatus("");
+  show("[data-results]", now === "over" || now === "ended");
+  show("[data-whats-next]", now === "cancelled");
+  show("[data-code-entry]", !anywhere && (now === "here" || now === "ready"));
+  $("[data-here]").textContent = checkin?.status === "rejected" ? "Try again" : anywhere ? "I'm doing it" : "I'm here";
+  renderReady();
+  renderEndCard();
+  renderWhen();
+  if (now === "queued") setStatus(queuedWords(queued), "pending");
+  else if (now === "ready") setStatus(anywhere ? "When the countdown hits zero, do the deed wherever you are and tap “I'm doing it”." : LOCATION_WORDS[readiness], ["insecure", "denied", "unsupported"].includes(readiness) ? "rejected" : "");
+  else if (!checkin || checkin.deed_done || now === "join") setStatus("");
   else setStatus(checkin.detail, checkin.status);
 }
 
-function position() {
+function queuedWords(entry) {
+  const at = new Date(Date.parse(entry.fixed_at)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return `No signal. Your check-in from ${at} is saved on this phone and goes out by itself the moment the signal returns.`;
+}
+
+// The countdown rides on the ready button: the participant always knows what's next.
+function renderReady() {
+  const button = $("[data-ready]");
+  if (!button || button.hidden) return;
+  const needsAsking = readiness === "prompt";
+  button.disabled = !needsAsking;
+  button.textContent = needsAsking ? "Allow location now" : `GO in ${formatRemaining(Date.parse(view.state.starts_at) - view.clock.now())}`;
+}
+
+// Momentum can move the end: the facts follow.
+function renderWhen() {
+  const end = $("[data-local-clock]");
+  if (!end || end.getAttribute("datetime") === view.state.ends_at) return;
+  end.setAttribute("datetime", view.state.ends_at);
+  localizeTimes(end.parentElement);
+  const minutes = Math.round((Date.parse(view.state.ends_at) - Date.parse(view.state.starts_at)) / 60000);
+  $("[data-duration]").textContent = `${minutes} min`;
+}
+
+function renderEndCard() {
+  const card = $("[data-end-card]");
+  if (!card) return;
+  const phase = view.phase;
+  card.hidden = phase !== "ended" && phase !== "cancelled";
+  if (card.hidden) return;
+  const { deeds, checked_in: people } = view.state.counts;
+  const mine = me.checkin?.deed_done ? " Yours is one of them." : "";
+  $("[data-end-title]").textContent = phase === "ended" ? "It's over. Thank you!" : "This action was cancelled";
+  $("[data-end-text]").textContent =
+    phase === "ended"
+      ? `${deeds.toLocaleString()} deed${deeds === 1 ? "" : "s"} done by ${people.toLocaleString()} ${people === 1 ? "person" : "people"} on the spot.${mine}`
+      : `${root.dataset.organizer} called it off. Nothing you did is lost: find another action near you, or do the deed anyway.`;
+}
+
+let readiness = anywhere ? "granted" : "prompt";
+
+async function checkReadiness() {
+  if (anywhere) return;
+  if (!window.isSecureContext) readiness = "insecure";
+  else if (!navigator.geolocation) readiness = "unsupported";
+  else {
+    const permission = await navigator.permissions?.query({ name: "geolocation" }).catch(() => null);
+    readiness = permission?.state ?? "prompt";
+    if (permission) permission.onchange = () => checkReadiness();
+  }
+  if (["insecure", "denied", "unsupported"].includes(readiness) && codeEntry) codeEntry.open = true;
+  renderMe();
+}
+
+function position(timeout = 20000) {
   return new Promise((resolve, reject) => {
     if (!navigator.geolocation) return reject({ code: 0 });
-    navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
+    navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout, maximumAge: 0 });
   });
+}
+
+function locationProblem(error) {
+  if (!window.isSecureContext) return LOCATION_WORDS.insecure;
+  if (error.code === 1) return LOCATION_WORDS.denied;
+  return "Could not find your location. Step into the open and try again, or type the code shown on a screen at the spot.";
 }
 
 function newKey() {
   return crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+// Asked during the countdown, with plain words, so GO is one tap.
+async function allowLocation(button) {
+  button.disabled = true;
+  try {
+    await position(15000);
+    readiness = "granted";
+  } catch (error) {
+    setStatus(locationProblem(error), "rejected");
+    if (codeEntry) codeEntry.open = true;
+  }
+  await checkReadiness();
+}
+
 async function checkIn(button) {
+  const code = (codeInput?.value ?? "").replace(/\D/g, "");
+  if (code && code.length !== 6) {
+    setStatus("The code on the screen has 6 digits.", "rejected");
+    return;
+  }
   button.disabled = true;
   setStatus(anywhere ? "Checking you in…" : "Finding you…", "pending");
-  let coords = {};
+  const body = {};
+  let fixTime = Date.now();
   if (!anywhere) {
     try {
-      const { coords: c } = await position();
-      coords = { lat: c.latitude, lon: c.longitude, accuracy_m: c.accuracy };
+      // With a code in hand the fix is a bonus: do not keep the person waiting for it.
+      const fix = await position(code ? 8000 : 20000);
+      Object.assign(body, { lat: fix.coords.latitude, lon: fix.coords.longitude, accuracy_m: fix.coords.accuracy });
+      fixTime = fix.timestamp || fixTime;
     } catch (error) {
-      setStatus(
-        error.code === 1
-          ? "Location is blocked. Allow location for this site in your browser settings, then try again."
-          : "Could not find your location. Step into the open and try again.",
-        "rejected",
-      );
-      button.disabled = false;
-      return;
+      if (!code) {
+        setStatus(locationProblem(error), "rejected");
+        if (codeEntry) codeEntry.open = true;
+        button.disabled = false;
+        return;
+      }
     }
   }
+  if (code) body.presence_code = code;
   // Keep the key across a network failure so a retry cannot make a second check-in.
   attemptKey ??= newKey();
+  const entry = { ...body, idempotency_key: attemptKey, fixed_at: new Date(fixTime + view.clock.offset).toISOString() };
+  if (navigator.onLine === false) keep(entry);
+  else await send(entry, { fresh: true });
+  button.disabled = false;
+}
+
+// No signal: the check-in stays on the phone with its fix and the time of the fix on the
+// server's clock, and goes out when the connection returns.
+function keep(entry) {
+  queued = entry;
+  outbox.save(entry);
+  renderMe();
+}
+
+async function send(entry, { fresh = false } = {}) {
+  // A fresh tap sent at once is judged by when it arrives; only a kept one needs its fix time.
+  const body = fresh ? { ...entry, fixed_at: undefined } : entry;
+  let answer;
   try {
-    const { ok, data } = await api("POST", `/api/v1/actions/${slug}/checkins`, { ...coords, idempotency_key: attemptKey });
-    attemptKey = null;
-    if (!ok) {
-      setStatus(data.detail, "rejected");
-      return;
-    }
-    me.pledged = true;
-    me.checkin = data;
-    renderMe();
-    if (data.status === "pending") pollVerdict();
+    answer = await api("POST", `/api/v1/actions/${slug}/checkins`, body);
   } catch {
-    setStatus("No connection. Tap again when you have signal.", "rejected");
+    answer = { ok: false, status: 0 };
+  }
+  if (!answer.ok && worthRetrying(answer.status)) {
+    keep(entry);
+    return;
+  }
+  queued = null;
+  outbox.clear();
+  attemptKey = null;
+  if (!answer.ok) {
+    renderMe();
+    setStatus(answer.data.detail, "rejected");
+    return;
+  }
+  me.pledged = true;
+  me.checkin = answer.data;
+  renderMe();
+  if (answer.data.status === "pending") pollVerdict();
+}
+
+let flushing = false;
+async function flush() {
+  if (!queued || flushing || navigator.onLine === false) return;
+  flushing = true;
+  try {
+    await send(queued);
   } finally {
-    button.disabled = false;
+    flushing = false;
   }
 }
 
@@ -133,6 +282,20 @@ async function markDone(button) {
   } finally {
     button.disabled = false;
   }
+}
+
+// GO: the whole screen says it, and the phone buzzes where it can.
+function goMoment() {
+  const moment = document.querySelector("[data-go-moment]");
+  if (!moment) return;
+  moment.hidden = false;
+  navigator.vibrate?.([300, 120, 300]);
+  const close = () => {
+    moment.hidden = true;
+    $("[data-here]:not([hidden])")?.focus();
+  };
+  moment.onclick = close;
+  setTimeout(close, 3500);
 }
 
 function addFriend(name) {
@@ -185,24 +348,23 @@ const signedIn = root.dataset.signedIn === "1";
 const view = createActionView(root, {
   onSnapshot(state, previous) {
     renderCrowd(state);
+    if (previous) renderEndCard();
     renderSpotlight($("[data-spotlight]"), state.spotlight, slug);
     renderRaid(raidBanner, slug, state.raid, { signedIn });
     [...state.messages].reverse().forEach((m) => showMessage(m, { quiet: previous === null }));
   },
-  onPhase: () => renderMe(),
+  onPhase(phase, previous) {
+    if (previous === "scheduled" && phase === "live") goMoment();
+    renderMe();
+  },
   onMessage: onPersonal,
+  onStatus: (status) => status === "open" && flush(),
 });
 
 $("[data-here]")?.addEventListener("click", (event) => checkIn(event.currentTarget));
+$("[data-ready]")?.addEventListener("click", (event) => allowLocation(event.currentTarget));
 $("[data-done]")?.addEventListener("click", (event) => markDone(event.currentTarget));
-document.querySelectorAll("[data-copy]").forEach((button) => {
-  button.addEventListener("click", async () => {
-    const input = document.querySelector(button.dataset.copy);
-    input.select();
-    await navigator.clipboard?.writeText(input.value).catch(() => {});
-    button.textContent = "Copied";
-  });
-});
+wireCopyButtons();
 // Share: the phone's own share sheet where the browser has one, else copy the link.
 $("[data-share-link]")?.addEventListener("click", async (event) => {
   const button = event.currentTarget;
@@ -226,10 +388,25 @@ document.querySelectorAll("form[data-confirm]").forEach((form) => {
   });
 });
 
+// A code from the QR on the screen at the spot arrives in the address: fill it in.
+// It outlives the reload of joining on the way (the code is good for a minute anyway).
+const scanned = new URLSearchParams(location.search).get("presence") ?? sessionStorage.getItem(`goodmob:presence:${slug}`);
+if (scanned) sessionStorage.setItem(`goodmob:presence:${slug}`, scanned);
+if (scanned && codeInput) {
+  codeInput.value = scanned.replace(/\D/g, "").slice(0, 6);
+  codeEntry.open = true;
+}
+
 view.start();
+localizeTimes(root);
 renderMe();
 renderBranch();
+checkReadiness();
 if (me.checkin?.status === "pending") pollVerdict();
+window.addEventListener("online", flush);
+setInterval(flush, 5000);
+setInterval(renderReady, 250);
+flush();
 if (root.dataset.signedIn === "1") openSocket("/ws/me/", { onMessage: onPersonal });
 
 // For the last-minutes nudge ("the spot is 300 m away"): while a pledger who has not

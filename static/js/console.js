@@ -1,5 +1,6 @@
 // Organizer console: the live funnel, messages to everyone, end and cancel.
 import { api, createActionView } from "./action-view.js";
+import { wireCopyButtons } from "./live.js";
 
 const root = document.getElementById("action");
 const slug = root.dataset.slug;
@@ -143,3 +144,4 @@ root.querySelectorAll("form[data-confirm]").forEach((form) => {
 });
 
 view.start();
+wireCopyButtons();

@@ -86,7 +86,7 @@ async function onCascade(frame) {
 // redraws it at its new size, so the rings never stretch.
 if (cascadeCanvas) new ResizeObserver(redrawCascade).observe(cascadeCanvas);
 
-createActionView(root, {
+const view = createActionView(root, {
   query: "?cascade=1",
   onSnapshot(state, previous) {
     renderTicker(state, previous);
@@ -112,3 +112,26 @@ createActionView(root, {
     else if (message.type === "raid") renderRaid(document.querySelector("[data-raid]"), message.slug, message.to);
   },
 }).start();
+
+// A code screen at the spot: the code changes every 30 s, fetched from the server when it
+// does (the secret never reaches the page), with a bar running down to the next one.
+const presence = document.querySelector("[data-presence]");
+async function showPresenceCode() {
+  const key = presence.dataset.presence;
+  const { ok, data } = await api("GET", `/api/v1/actions/${root.dataset.slug}/presence-code?key=${encodeURIComponent(key)}`).catch(() => ({ ok: false }));
+  if (!ok) {
+    setTimeout(showPresenceCode, 3000);
+    return;
+  }
+  presence.querySelector("[data-presence-code]").textContent = `${data.code.slice(0, 3)} ${data.code.slice(3)}`;
+  presence.querySelector("[data-presence-qr]").src = `/a/${root.dataset.slug}/presence.svg?key=${encodeURIComponent(key)}&code=${data.code}`;
+  const left = Math.max(500, Date.parse(data.changes_at) - view.clock.now());
+  const timer = presence.querySelector("[data-presence-timer]");
+  timer.style.transition = "none";
+  timer.style.width = `${(100 * left) / 30000}%`;
+  void timer.offsetWidth;
+  timer.style.transition = `width ${left}ms linear`;
+  timer.style.width = "0%";
+  setTimeout(showPresenceCode, left + 200);
+}
+if (presence) showPresenceCode();

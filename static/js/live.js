@@ -38,6 +38,7 @@ export function openSocket(path, { onMessage, onStatus = () => {}, clock = null 
 
   const connect = () => {
     retry = null;
+    onStatus("connecting");
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     ws = new WebSocket(`${scheme}://${location.host}${path}`);
     ws.addEventListener("open", () => {
@@ -60,22 +61,37 @@ export function openSocket(path, { onMessage, onStatus = () => {}, clock = null 
     ws.addEventListener("close", (event) => {
       timers.forEach((t) => (clearTimeout(t), clearInterval(t)));
       timers = [];
-      onStatus("closed");
+      onStatus(navigator.onLine === false ? "offline" : "closed");
       if (FINAL_CLOSE_CODES.has(event.code)) return;
       const delay = Math.min(30000, 500 * 2 ** attempt++) * (0.5 + Math.random());
       retry = setTimeout(connect, delay);
     });
   };
 
-  // Phones freeze background tabs: reconnect at once when the page is looked at again.
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && ws && ws.readyState === WebSocket.CLOSED && retry) {
+  // Phones freeze background tabs, and a lost signal may come back long before the next
+  // try: reconnect at once when the page is looked at again or the network returns.
+  const now = () => {
+    if (ws && ws.readyState === WebSocket.CLOSED && retry) {
       clearTimeout(retry);
       connect();
     }
-  });
+  };
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && now());
+  window.addEventListener("online", now);
+  window.addEventListener("offline", () => onStatus("offline"));
   connect();
   return { close: () => ws && ws.close() };
+}
+
+// The connection, said plainly: a screen that silently stopped updating is worse than one
+// that says so.
+const CONNECTION_WORDS = { open: "Live", connecting: "Connecting…", closed: "Reconnecting…", offline: "Offline: no signal" };
+
+export function showConnection(el, status) {
+  document.body.dataset.socket = status;
+  if (!el) return;
+  el.textContent = CONNECTION_WORDS[status] ?? status;
+  el.className = `connection connection-${status}`;
 }
 
 export function formatRemaining(ms) {
@@ -97,9 +113,14 @@ export function localTime(iso) {
   return sameDay ? `Today ${time}` : `${when.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" })} ${time}`;
 }
 
+// Times in the viewer's own zone: [data-local-time] as a day and time, [data-local-clock]
+// as a time of day alone.
 export function localizeTimes(root = document) {
   root.querySelectorAll("[data-local-time]").forEach((el) => {
     el.textContent = localTime(el.getAttribute("datetime"));
+  });
+  root.querySelectorAll("[data-local-clock]").forEach((el) => {
+    el.textContent = new Date(el.getAttribute("datetime")).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   });
 }
 
@@ -110,4 +131,16 @@ export function node(tag, className, text) {
   if (className) el.className = className;
   if (text !== undefined) el.textContent = text;
   return el;
+}
+
+// [data-copy="#input"] buttons copy that input's value.
+export function wireCopyButtons(root = document) {
+  root.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const input = document.querySelector(button.dataset.copy);
+      input.select();
+      await navigator.clipboard?.writeText(input.value).catch(() => {});
+      button.textContent = "Copied";
+    });
+  });
 }

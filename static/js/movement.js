@@ -1,6 +1,6 @@
 // A movement's page and its livestream dashboard: one exact tally over every local action,
 // live from /ws/movements/<id>/ (newest seq wins; a reconnect brings a fresh snapshot).
-import { localTime, node, openSocket } from "./live.js";
+import { localTime, node, openSocket, showConnection } from "./live.js";
 import { drawPlaces } from "./map.js";
 
 const root = document.getElementById("movement");
@@ -48,5 +48,5 @@ openSocket(`/ws/movements/${root.dataset.movementId}/`, {
     state = message;
     render();
   },
-  onStatus: (status) => document.body.classList.toggle("offline", status !== "open"),
+  onStatus: (status) => showConnection(document.querySelector("[data-connection]"), status),
 });
