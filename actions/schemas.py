@@ -136,6 +136,10 @@ class MessageIn(Schema):
 class Funnel(protocol.Counts):
     pending: int
     rejected: dict[str, int] = Field(description="Rejected check-ins by reason.")
+    verified_by: dict[str, int] = Field(
+        description="Verified check-ins by method (gps, code, gps+code, anywhere), and synced_late: "
+        "those tapped offline and sent after the end."
+    )
 
 
 class Referrer(protocol.Person):

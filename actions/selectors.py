@@ -246,7 +246,21 @@ def funnel(action: Action) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    return {**counts(action), "pending": statuses.get(CheckInStatus.PENDING, 0), "rejected": reasons}
+    return {
+        **counts(action),
+        "pending": statuses.get(CheckInStatus.PENDING, 0),
+        "rejected": reasons,
+        "verified_by": verified_by(action),
+    }
+
+
+def verified_by(action: Action) -> dict[str, int]:
+    """How the verified check-ins were verified (gps, code, gps+code, anywhere), and how
+    many of them were tapped offline and synced after the end (synced_late)."""
+    verified = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED)
+    methods = dict(verified.values_list("method").annotate(n=Count("id")).order_by())
+    late = verified.filter(synced_late=True).count()
+    return {**{method: n for method, n in methods.items() if method}, **({"synced_late": late} if late else {})}
 
 
 def top_referrers(action: Action, limit: int = 10) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("a/<slug:slug>/presence.svg", views.presence_qr, name="presence_qr"),
     path("a/<slug:slug>/preview.png", views.preview_png, name="preview"),
     path("a/<slug:slug>/live", views.dashboard, name="dashboard"),
+    path("a/<slug:slug>/overlay/<str:widget>", views.overlay, name="overlay"),
     path("a/<slug:slug>/console", views.console, name="console"),
     path("a/<slug:slug>/results", views.results, name="results"),
     path("a/<slug:slug>/results.csv", views.results_csv, name="results_csv"),

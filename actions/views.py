@@ -31,7 +31,7 @@ from common.errors import RateLimited, ServiceError
 from common.forms import apply_service_error
 from common.responses import too_many
 
-from . import calendar, cascade, exports, presence, preview, rules, selectors, services
+from . import calendar, cascade, exports, overlays, presence, preview, rules, selectors, services
 from .forms import JoinForm, LaunchForm, default_start
 from .models import Action
 
@@ -125,6 +125,7 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
             if me["handle"]
             else None,
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
+            "overlay_widgets": overlays.WIDGETS,
             "code_screen_url": request.build_absolute_uri(
                 f"{reverse('dashboard', args=[action.slug])}?presence={presence.screen_key(action)}"
             ),
@@ -254,6 +255,29 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@shown
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
+def overlay(request: HttpRequest, slug: str, widget: str) -> HttpResponse:
+    """One widget for a stream scene: /a/<slug>/overlay/goal?size=l&corner=tr&accent=ff0066."""
+    action = action_or_404(slug)
+    if widget not in overlays.WIDGETS:
+        raise Http404(f"No overlay called {widget}: there are {', '.join(overlays.WIDGETS)}.")
+    chosen = overlays.look(request.GET)
+    return render(
+        request,
+        "actions/overlay.html",
+        {
+            "action": action,
+            "snapshot": selectors.snapshot(action),
+            "widget": widget,
+            "look": chosen,
+            "css": chosen.css(),
+            "join_host": request.get_host(),
+        },
+    )
+
+
 def _organizer_action_or_403(request: HttpRequest, slug: str) -> Action:
     action = action_or_404(slug)
     try:
@@ -281,6 +305,7 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
             "is_lead": services.is_lead(action, request.user),
             "organizers": selectors.co_organizers(action, invited=True),
             "join_url": request.build_absolute_uri(f"/j/{action.join_code}"),
+            "overlay_widgets": overlays.WIDGETS,
             "code_screen_url": request.build_absolute_uri(
                 f"{reverse('dashboard', args=[action.slug])}?presence={presence.screen_key(action)}"
             ),
@@ -303,6 +328,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             "referrers": selectors.top_referrers(action),
             "cascade": cascade.current_frame(action),
             "attention": selectors.attention(action),
+            "verified_by": selectors.verified_by(action),
             "is_organizer": services.is_organizer(action, request.user),
         },
     )

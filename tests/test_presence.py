@@ -217,3 +217,17 @@ def test_a_retry_after_a_rejection_forgets_the_old_method(api, live, caller):
     services.verify_pending(live.pk)
     row = CheckIn.objects.get()
     assert row.status == "verified" and row.method == "gps" and row.presence_code == ""
+
+
+def test_the_console_and_results_say_how_people_were_verified(api, live, organizer):
+    code = presence.shown(live, timezone.now()).code
+    ways = [({**SPOT}, "gps"), ({"presence_code": code}, "code"), ({**SPOT, "presence_code": code}, "gps+code")]
+    for n, (body, _) in enumerate(ways):
+        person = factories.guest(f"P{n}")
+        services.check_in(live, person, services.CheckInInput(f"how-{n:05}", **body))
+    services.verify_pending(live.pk)
+    api.force_login(organizer)
+    funnel = api.get(f"/api/v1/actions/{live.slug}/funnel").json()
+    assert funnel["verified_by"] == {"gps": 1, "code": 1, "gps+code": 1}
+    page = api.get(f"/a/{live.slug}/results").content.decode()
+    assert '<script id="verified-by" type="application/json">' in page and '"gps+code": 1' in page

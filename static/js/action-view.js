@@ -44,8 +44,10 @@ export function createActionView(
   const renderCounts = () => {
     const { counts } = view.state;
     root.querySelectorAll("[data-count]").forEach((el) => (el.textContent = (counts[el.dataset.count] ?? 0).toLocaleString()));
-    const share = counts.goal ? Math.min(100, (100 * counts.deeds) / counts.goal) : 0;
-    root.querySelectorAll("[data-progress]").forEach((bar) => (bar.style.width = `${share}%`));
+    // A goal can be beaten: the bar fills, then a second bar runs over it for the next lap.
+    const share = counts.goal ? (100 * counts.deeds) / counts.goal : 0;
+    root.querySelectorAll("[data-progress]").forEach((bar) => (bar.style.width = `${Math.min(100, share)}%`));
+    root.querySelectorAll("[data-stretch]").forEach((bar) => (bar.style.width = `${Math.min(100, Math.max(0, share - 100))}%`));
     root.querySelectorAll("[data-percent]").forEach((el) => (el.textContent = `${Math.floor(share)}%`));
   };
 

@@ -200,3 +200,27 @@ export function depthWords(totals) {
   if (further) words.push(`${further.toLocaleString()} further out`);
   return words.join(" · ");
 }
+
+// A canvas that follows an action's cascade frames live: a missing frame fetches the
+// whole graph again, and any change of the canvas's box redraws it at its new size.
+export function liveCascade(canvas, slug, wordsEl = null) {
+  const state = new CascadeState();
+  let drawing = null;
+  const redraw = () => {
+    if (drawing || !canvas) return;
+    drawing = requestAnimationFrame(() => {
+      drawing = null;
+      // Words first: a second line of them shrinks the canvas, which must be measured after.
+      if (wordsEl) wordsEl.textContent = depthWords(state.totals) || "Share links bring people in: watch the crowd grow here.";
+      drawCascade(canvas, state);
+    });
+  };
+  if (canvas) new ResizeObserver(redraw).observe(canvas);
+  return async (frame) => {
+    if (!state.apply(frame)) {
+      const response = await fetch(`/api/v1/actions/${slug}/cascade`, { credentials: "same-origin" }).catch(() => null);
+      if (response?.ok) state.apply(await response.json());
+    }
+    redraw();
+  };
+}

@@ -1,6 +1,7 @@
 // Organizer console: the live funnel, messages to everyone, end and cancel.
-import { api, createActionView } from "./action-view.js";
+import { api, createActionView, readJson } from "./action-view.js";
 import { wireCopyButtons } from "./live.js";
+import { verifiedWords } from "./words.js";
 
 const root = document.getElementById("action");
 const slug = root.dataset.slug;
@@ -23,6 +24,7 @@ function refreshFunnel() {
     $("[data-pending]").textContent = data.pending;
     const reasons = Object.entries(data.rejected).map(([reason, n]) => `${reason.replace("_", " ")} ${n}`);
     $("[data-rejected]").textContent = reasons.join(", ") || "none";
+    $("[data-verified-by]").textContent = verifiedWords(data.verified_by);
   }, 1000);
 }
 
@@ -145,3 +147,4 @@ root.querySelectorAll("form[data-confirm]").forEach((form) => {
 
 view.start();
 wireCopyButtons();
+$("[data-verified-by]").textContent = verifiedWords(readJson("verified-by", {}));

@@ -1,14 +1,14 @@
 // The livestream dashboard: legible from across a room, updates live, heals itself.
 import { api, createActionView, messageBanner } from "./action-view.js";
 import { renderRaid, renderSpotlight } from "./attention.js";
-import { CascadeState, depthWords, drawCascade } from "./cascade.js";
+import { liveCascade } from "./cascade.js";
 import { drawCells } from "./map.js";
 
 const root = document.getElementById("action");
 const ticker = root.querySelector("[data-ticker]");
 const celebration = document.querySelector("[data-celebration]");
 const showMessage = messageBanner(document.querySelector("[data-message]"));
-const MILESTONES = [25, 50, 75, 100];
+const MILESTONES = [25, 50, 75, 100, 150, 200, 300, 500];
 let reached = 0;
 
 function milestoneOf(counts) {
@@ -27,8 +27,28 @@ function pop(el, text, ms) {
   el.popTimer = setTimeout(() => (el.hidden = true), ms);
 }
 
+// Above the title, never over the tally: the number itself bumps.
 function celebrate(milestone) {
-  pop(celebration, milestone === 100 ? "Goal reached!" : `${milestone}% of the goal!`, 5000);
+  pop(celebration, milestone === 100 ? "Goal reached!" : milestone > 100 ? `${milestone}% of the goal!` : `${milestone}% there!`, 5000);
+}
+
+function bump(el) {
+  el.classList.remove("bump");
+  void el.offsetWidth;
+  el.classList.add("bump");
+}
+
+// After the end the join invitation gives way to the end card (and where the crowd went).
+function renderEnd(state) {
+  const over = state.phase === "ended" || state.phase === "cancelled";
+  root.querySelector("[data-dash-join]").hidden = over;
+  root.querySelector("[data-dash-end]").hidden = state.phase !== "ended";
+  const { deeds, checked_in: people } = state.counts;
+  root.querySelector("[data-end-numbers]").textContent =
+    `${deeds.toLocaleString()} deed${deeds === 1 ? "" : "s"} · ${people.toLocaleString()} ${people === 1 ? "person" : "people"} on the spot`;
+  const next = root.querySelector("[data-end-next]");
+  next.hidden = !state.raid;
+  if (state.raid) next.textContent = `Next: ${state.raid.title}`;
 }
 
 function renderTicker(state, previous) {
@@ -60,34 +80,11 @@ function renderMomentum(momentum) {
   }
 }
 
-const cascade = new CascadeState();
-const cascadeCanvas = root.querySelector("[data-cascade]");
-let drawing = null;
-
-function redrawCascade() {
-  if (drawing || !cascadeCanvas) return;
-  drawing = requestAnimationFrame(() => {
-    drawing = null;
-    // Words first: a second line of them shrinks the canvas, which must be measured after.
-    root.querySelector("[data-cascade-words]").textContent = depthWords(cascade.totals) || "Share links bring people in: watch the crowd grow here.";
-    drawCascade(cascadeCanvas, cascade);
-  });
-}
-
-async function onCascade(frame) {
-  if (!cascade.apply(frame)) {
-    // A frame went missing: take the whole graph again.
-    const { ok, data } = await api("GET", `/api/v1/actions/${root.dataset.slug}/cascade`);
-    if (ok) cascade.apply(data);
-  }
-  redrawCascade();
-}
-// Any change of the canvas's box (a window resize, the map or the spotlight appearing)
-// redraws it at its new size, so the rings never stretch.
-if (cascadeCanvas) new ResizeObserver(redrawCascade).observe(cascadeCanvas);
+const onCascade = liveCascade(root.querySelector("[data-cascade]"), root.dataset.slug, root.querySelector("[data-cascade-words]"));
 
 const view = createActionView(root, {
   query: "?cascade=1",
+  onPhase: () => view && renderEnd({ ...view.state, phase: view.phase }),
   onSnapshot(state, previous) {
     renderTicker(state, previous);
     renderMomentum(state.phase === "live" || state.phase === "scheduled" ? state.momentum : null);
@@ -96,6 +93,8 @@ const view = createActionView(root, {
     drawCells(root.querySelector("[data-map]"), state.action, state.cells);
     // "Anywhere" with no area to show yet: the room goes to the cascade.
     root.querySelector("[data-map]").hidden = state.action.lat === null && state.cells.length === 0;
+    renderEnd({ ...state, phase: view?.phase ?? state.phase });
+    if (previous && state.counts.deeds > previous.counts.deeds) bump(root.querySelector("[data-bump]"));
     const milestone = milestoneOf(state.counts);
     if (previous === null) reached = milestone;  // no fanfare for what was already reached
     else if (milestone > reached) {
@@ -111,7 +110,8 @@ const view = createActionView(root, {
     else if (message.type === "spotlight") renderSpotlight(root.querySelector("[data-spotlight]"), message.actions, message.slug);
     else if (message.type === "raid") renderRaid(document.querySelector("[data-raid]"), message.slug, message.to);
   },
-}).start();
+});
+view.start();
 
 // A code screen at the spot: the code changes every 30 s, fetched from the server when it
 // does (the secret never reaches the page), with a bar running down to the next one.

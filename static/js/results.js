@@ -1,6 +1,7 @@
 // The results page: the coarse map and the progress bar (no inline script or style: CSP).
 import { CascadeState, depthWords, drawCascade } from "./cascade.js";
 import { drawCells } from "./map.js";
+import { verifiedWords } from "./words.js";
 
 const snapshot = JSON.parse(document.getElementById("snapshot").textContent);
 drawCells(document.querySelector("[data-map]"), snapshot.action, snapshot.cells);
@@ -13,3 +14,6 @@ cascade.apply(JSON.parse(document.getElementById("cascade").textContent));
 const canvas = document.querySelector("[data-cascade]");
 document.querySelector("[data-cascade-words]").textContent = depthWords(cascade.totals) || "Nobody has joined yet.";
 new ResizeObserver(() => drawCascade(canvas, cascade, { dark: false })).observe(canvas);
+
+const verified = document.querySelector("[data-verified-by]");
+if (verified) verified.textContent = verifiedWords(JSON.parse(document.getElementById("verified-by").textContent));
