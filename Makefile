@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fuzz chaos bench bench-quick install clean
+.PHONY: run run-lan demo test lint fuzz chaos bench bench-quick install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -17,6 +17,16 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python -m goodmob.devserver
+
+# HTTPS on the local network (a certificate from a local CA in var/lan/), so a phone on
+# the same Wi-Fi can join and check in: it prints the address to open.
+run-lan: install
+	LAN=1 $(BIN)/python -m goodmob.devserver
+
+# A crowd of simulated phones for a running `make run` (DEMO_CROWD=1 make run starts one
+# with the site, one action after another).
+demo: install
+	DEBUG=1 $(BIN)/python manage.py demo_crowd --base-url $${SITE_URL:-http://127.0.0.1:$${PORT:-8000}}
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

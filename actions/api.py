@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,7 +16,7 @@ from common.errors import Forbidden, NotFound, ServiceError
 from common.openapi import refusals
 from common.pool import hot
 
-from . import cascade, doors, movements, presence, protocol, rules, selectors, services
+from . import cascade, doors, movements, places, presence, protocol, rules, selectors, services
 from .doors import find_action
 from .models import Action, CoOrganizer, Receipt
 from .schemas import (
@@ -180,6 +181,20 @@ async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) ->
     if isinstance(answer, ServiceError):
         raise answer
     return Status(*answer)
+
+
+class PlaceOut(Schema):
+    name: str
+    lat: float
+    lon: float
+
+
+@router.get("/places", auth=AUTH, response={200: list[PlaceOut], **refusals(503)}, tags=["actions"])
+def search_places(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+    """Places by name (up to five), to pick where an action happens. 503 when the site's
+    geocoder is off or does not answer: the map still picks a place by a tap."""
+    ratelimit.check("geocode", str(caller(request).pk))
+    return [asdict(place) for place in places.search(q)]
 
 
 class PresenceCodeOut(Schema):

@@ -22,7 +22,7 @@ from common.responses import too_many
 from . import movements, rules, services
 from .forms import ForkForm
 from .models import Movement
-from .views import action_or_404, qr_response, shown
+from .views import action_or_404, map_settings, qr_response, shown
 
 
 @shown
@@ -49,7 +49,7 @@ def fork(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, "Your local action is on. Share it: people near you can join.")
             return redirect(made)
-    return render(request, "actions/launch.html", {"form": form, "original": original})
+    return render(request, "actions/launch.html", {"form": form, "original": original, **map_settings()})
 
 
 def _movement_or_404(movement_id: int) -> Movement:

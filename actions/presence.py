@@ -74,4 +74,5 @@ def screen_key(action: Action) -> str:
 
 
 def check_screen_key(action: Action, key: str) -> bool:
-    return hmac.compare_digest(screen_key(action), key or "")
+    # Bytes: compare_digest refuses str with characters beyond ASCII (a fuzzer sent some).
+    return hmac.compare_digest(screen_key(action).encode(), (key or "").encode())

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import segno
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -79,7 +80,11 @@ def launch(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Launched. Your followers have been told.")
             return redirect(action)
-    return render(request, "actions/launch.html", {"form": form})
+    return render(request, "actions/launch.html", {"form": form, **map_settings()})
+
+
+def map_settings() -> dict[str, str]:
+    return {"map_tiles": settings.MAP_TILE_URL, "map_attribution": settings.MAP_TILE_ATTRIBUTION}
 
 
 VISITS_COOKIE = "gm_visited"

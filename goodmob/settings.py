@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from urllib.parse import urlparse
 from datetime import timedelta
 from pathlib import Path
 
@@ -73,12 +75,26 @@ MIDDLEWARE = [
 # websockets are same-origin ('self' covers ws: and wss: in CSP 3). Pages may be framed
 # by our own pages only, except the livestream dashboard (actions/views.py), which OBS
 # and streaming sites embed.
+# Maps: tiles from MAP_TILE_URL (a {z}/{x}/{y} template; empty: maps without tiles, which
+# still show the zone and work offline) and place search by name from a Nominatim-style
+# geocoder at GEOCODER_URL (empty: search off).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+GEOCODER_URL = os.environ.get("GEOCODER_URL", "https://nominatim.openstreetmap.org/search")
+GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "goodmob (https://github.com/goodmob)")
+
+
+def _origin(url: str) -> list[str]:
+    parts = urlparse(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *_origin(MAP_TILE_URL)],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
@@ -231,7 +247,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Leaflet's JS and CSS come from the django-leaflet package's static folder, read as files:
+# the app itself wants GeoDjango (GDAL), which the map does not need.
+_LEAFLET = importlib.util.find_spec("leaflet")
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    *([Path(next(iter(_LEAFLET.submodule_search_locations or []))) / "static"] if _LEAFLET else []),
+]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 SERVESTATIC_USE_FINDERS = True
 SERVESTATIC_AUTOREFRESH = DEBUG
@@ -249,6 +271,7 @@ RATE_LIMITS = {
     "verify_email": (5, 3600),  # confirmation links sent again, per user
     "read": (1200, 60),  # public GETs per address
     "launch": (20, 3600),
+    "geocode": (30, 60),  # place searches per user (each one asks the geocoder)
     "pledge": (30, 60),
     "follow": (120, 60),
     "checkin": (20, 60),

@@ -129,6 +129,12 @@ def test_the_code_screen_needs_its_key(api, live):
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml" and "no-cache" in qr["Cache-Control"]
 
 
+@pytest.mark.parametrize("key", ["ključ", "\u2028", "x" * 5000])
+def test_any_wrong_key_is_a_403(api, live, key):
+    assert_problem(api.get(f"/api/v1/actions/{live.slug}/presence-code", {"key": key}), 403, "forbidden")
+    assert api.get(f"/a/{live.slug}/presence.svg", {"key": key}).status_code == 403
+
+
 def test_keys_differ_between_actions(organizer):
     assert presence.screen_key(factories.action(organizer)) != presence.screen_key(factories.action(organizer))
 

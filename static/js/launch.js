@@ -1,19 +1,40 @@
-// Launch form: the browser's time zone, a sensible default start, "use my location".
+// Launch form: the browser's time zone, a sensible default start and presets, the place on
+// a map, "use my location".
+import { placePicker } from "./place-picker.js";
+
 const form = document.getElementById("launch-form");
 const startsAt = form.querySelector("[name=starts_at]");
 const pad = (n) => String(n).padStart(2, "0");
 
-if (!form.hasAttribute("data-bound")) {
-  const soon = new Date(Date.now() + 10 * 60 * 1000);
-  startsAt.value = `${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}T${pad(soon.getHours())}:${pad(soon.getMinutes())}`;
-}
+const setStart = (when) => {
+  startsAt.value = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}T${pad(when.getHours())}:${pad(when.getMinutes())}`;
+};
+if (!form.hasAttribute("data-bound")) setStart(new Date(Date.now() + 10 * 60 * 1000));
+
+// Start presets: the usual choices in one tap, in the organizer's own time.
+form.querySelector("[data-start-presets]")?.addEventListener("click", (event) => {
+  const preset = event.target.closest("button");
+  if (!preset) return;
+  const when = new Date();
+  if (preset.dataset.inMinutes) when.setTime(when.getTime() + Number(preset.dataset.inMinutes) * 60000);
+  else if ("onTheHour" in preset.dataset) when.setHours(when.getHours() + (when.getMinutes() >= 50 ? 2 : 1), 0, 0, 0);
+  else if (preset.dataset.tomorrowAt) {
+    when.setDate(when.getDate() + 1);
+    when.setHours(Number(preset.dataset.tomorrowAt), 0, 0, 0);
+  }
+  setStart(when);
+});
 form.addEventListener("submit", () => {
   form.querySelector("[name=tz_offset]").value = new Date(startsAt.value).getTimezoneOffset();
 });
 
 const anywhere = form.querySelector("[name=anywhere]");
 const placeFields = ["place_name", "lat", "lon", "radius_m"].map((name) => form.querySelector(`.field-${name}`));
-const togglePlace = () => placeFields.forEach((el) => (el.hidden = anywhere.checked));
+const picker = placePicker(form);
+const togglePlace = () => {
+  placeFields.forEach((el) => (el.hidden = anywhere.checked));
+  picker?.refresh();
+};
 anywhere.addEventListener("change", togglePlace);
 togglePlace();
 
@@ -23,8 +44,9 @@ locate?.addEventListener("click", (event) => {
   button.textContent = "Locating…";
   navigator.geolocation.getCurrentPosition(
     (position) => {
-      form.querySelector("[name=lat]").value = position.coords.latitude.toFixed(6);
-      form.querySelector("[name=lon]").value = position.coords.longitude.toFixed(6);
+      const here = [position.coords.latitude, position.coords.longitude];
+      if (picker) picker.place(here, { fly: true });
+      else [form.querySelector("[name=lat]").value, form.querySelector("[name=lon]").value] = here.map((v) => v.toFixed(6));
       button.textContent = "Location set ✓";
     },
     () => (button.textContent = "Location unavailable: type it in"),
