@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.http.multipartparser import MultiPartParserError
+from django.template import loader
 
 from . import ratelimit
 from .errors import RateLimited, ServiceError
@@ -106,3 +108,20 @@ class ApiMethods(Gate):
             response["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
+
+
+class StyledNotFound(Gate):
+    """With DEBUG on (`make run`), Django answers a missing page with its technical 404,
+    which people trying the site took for a crash: they get the site's own page instead."""
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        technical = (
+            settings.DEBUG
+            and response.status_code == 404
+            and not request.path_info.startswith("/api/")
+            and not response.streaming
+            and b"NONE,NOARCHIVE" in response.content
+        )
+        # Rendered without the request: no context processor may touch the database here,
+        # on an async stack.
+        return HttpResponseNotFound(loader.render_to_string("404.html")) if technical else response

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from urllib.parse import urlparse
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "common.middleware.StyledNotFound",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "common.middleware.RejectUnstorableText",

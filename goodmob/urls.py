@@ -5,6 +5,7 @@ from django.views import defaults
 
 from common.errors import ServiceError
 from common.responses import problem
+from goodmob import app_icons
 from goodmob.api import api
 
 
@@ -29,6 +30,9 @@ handler400 = bad_request
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("manifest.webmanifest", app_icons.manifest, name="manifest"),
+    path("icons/<int:size>.png", app_icons.icon, name="icon"),
+    path("icons/<int:size>-<str:kind>.png", app_icons.icon, name="icon_kind"),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
     path("", include("social.urls")),

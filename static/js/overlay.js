@@ -43,6 +43,8 @@ createActionView(root, {
       tag.textContent = reached === 100 ? "Goal!" : `${reached}%!`;
       tag.hidden = false;
       restart(tag, "pop");
+      clearTimeout(tag.timer);
+      tag.timer = setTimeout(() => (tag.hidden = true), 5000);
     }
   },
   onMessage(message) {
