@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-lan demo test lint fuzz chaos bench bench-quick install clean
+.PHONY: run run-lan demo messages test lint fuzz chaos bench bench-quick install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -27,6 +27,15 @@ run-lan: install
 # with the site, one action after another).
 demo: install
 	DEBUG=1 $(BIN)/python manage.py demo_crowd --base-url $${SITE_URL:-http://127.0.0.1:$${PORT:-8000}}
+
+# The Polish catalogue: collect new strings into locale/pl/*.po, then compile the .mo files
+# (committed, so `make run` needs no gettext tools). Needs GNU gettext.
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l pl --no-wrap --no-location $(I18N_IGNORE)
+	DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs -l pl --no-wrap --no-location $(I18N_IGNORE)
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l pl --ignore=.venv
+
+I18N_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests --ignore=var
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.services import NAME_MAX
 
@@ -11,7 +12,7 @@ from .models import Action
 
 
 class JoinForm(forms.Form):
-    name = forms.CharField(max_length=NAME_MAX, required=False, label="Your name")
+    name = forms.CharField(max_length=NAME_MAX, required=False, label=_("Your name"))
     ref = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
     via_raid = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
     via_spotlight = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
@@ -19,47 +20,56 @@ class JoinForm(forms.Form):
 
 class LaunchForm(forms.Form):
     title = forms.CharField(
-        max_length=rules.TITLE_MAX, widget=forms.TextInput(attrs={"placeholder": "Litter pick on Market Square"})
+        label=_("Title"),
+        max_length=rules.TITLE_MAX,
+        widget=forms.TextInput(attrs={"placeholder": _("Litter pick on Market Square")}),
     )
     deed = forms.CharField(
+        label=_("Deed"),
         max_length=rules.DEED_MAX,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Pick up one piece of litter and bin it."}),
-        help_text="One sentence: what everyone does.",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Pick up one piece of litter and bin it.")}),
+        help_text=_("One sentence: what everyone does."),
     )
-    anywhere = forms.BooleanField(required=False, label="Anywhere: people do it wherever they are")
-    place_name = forms.CharField(max_length=rules.PLACE_NAME_MAX, required=False)
-    lat = forms.FloatField(required=False, min_value=geo.LAT_MIN, max_value=geo.LAT_MAX, label="Latitude")
-    lon = forms.FloatField(required=False, min_value=geo.LON_MIN, max_value=geo.LON_MAX, label="Longitude")
+    anywhere = forms.BooleanField(required=False, label=_("Anywhere: people do it wherever they are"))
+    place_name = forms.CharField(max_length=rules.PLACE_NAME_MAX, required=False, label=_("Place name"))
+    lat = forms.FloatField(required=False, min_value=geo.LAT_MIN, max_value=geo.LAT_MAX, label=_("Latitude"))
+    lon = forms.FloatField(required=False, min_value=geo.LON_MIN, max_value=geo.LON_MAX, label=_("Longitude"))
     radius_m = forms.IntegerField(
         required=False,
         initial=rules.DEFAULT_RADIUS,
         min_value=rules.RADIUS_MIN,
         max_value=rules.RADIUS_MAX,
-        label="Radius (metres)",
+        label=_("Radius (metres)"),
     )
     starts_at = forms.DateTimeField(
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        label="Starts at",
+        label=_("Starts at"),
     )
     tz_offset = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=-900, max_value=900)
     duration_minutes = forms.IntegerField(
-        min_value=1, max_value=rules.DURATION_MAX, initial=15, label="Duration (minutes)"
+        min_value=1, max_value=rules.DURATION_MAX, initial=15, label=_("Duration (minutes)")
     )
-    goal = forms.IntegerField(min_value=1, max_value=rules.GOAL_MAX, initial=50, label="Goal (deeds)")
+    goal = forms.IntegerField(min_value=1, max_value=rules.GOAL_MAX, initial=50, label=_("Goal (deeds)"))
     capacity = forms.IntegerField(
-        required=False, min_value=1, max_value=rules.CAPACITY_MAX, help_text="Optional: most people who can pledge."
+        label=_("Capacity"),
+        required=False,
+        min_value=1,
+        max_value=rules.CAPACITY_MAX,
+        help_text=_("Optional: most people who can pledge."),
     )
     dispatch_people = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=rules.DISPATCH_PEOPLE_MAX,
-        label="Ask people nearby",
-        help_text="Optional: how many helpers you need. People watching the area hear of it, nearest first, "
-        "widening every minute. Needs a track record.",
+        label=_("Ask people nearby"),
+        help_text=_(
+            "Optional: how many helpers you need. People watching the area hear of it, nearest first, "
+            "widening every minute. Needs a track record."
+        ),
     )
     dispatch_radius_km = forms.IntegerField(
-        required=False, min_value=1, max_value=rules.DISPATCH_RADIUS_KM_MAX, initial=10, label="…up to (km) away"
+        required=False, min_value=1, max_value=rules.DISPATCH_RADIUS_KM_MAX, initial=10, label=_("…up to (km) away")
     )
 
     def clean(self) -> dict:
@@ -93,7 +103,7 @@ class ForkForm(LaunchForm):
     """A launch with the deed fixed to the original's; a visitor gives a name and becomes
     a guest in the same tap, as when joining."""
 
-    name = forms.CharField(max_length=NAME_MAX, required=False, label="Your name")
+    name = forms.CharField(max_length=NAME_MAX, required=False, label=_("Your name"))
     field_order = ["name"]
 
     def __init__(self, *args: object, signed_in: bool, **kwargs: object) -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 
@@ -30,7 +31,7 @@ def fork(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Do this near me": the original's deed, your place (the browser's location) and time."""
     original = action_or_404(slug)
     if rules.is_closed(original, timezone.now()):
-        messages.error(request, "This action is over; pick an open one of its movement to do it near you.")
+        messages.error(request, _("This action is over; pick an open one of its movement to do it near you."))
         return redirect(original.movement or original)
     signed_in = request.user.is_authenticated
     form = ForkForm(request.POST or None, initial=ForkForm.initial_from(original), signed_in=signed_in)
@@ -47,7 +48,7 @@ def fork(request: HttpRequest, slug: str) -> HttpResponse:
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, "Your local action is on. Share it: people near you can join.")
+            messages.success(request, _("Your local action is on. Share it: people near you can join."))
             return redirect(made)
     return render(request, "actions/launch.html", {"form": form, "original": original, **map_settings()})
 

@@ -38,6 +38,10 @@ def colour(value: str | None, default: str) -> str:
     return match.group(1).lower() if match else default
 
 
+def one_of(value: str | None, allowed: tuple[str, ...], default: str) -> str:
+    return value if value in allowed and value is not None else default
+
+
 def look(query: Mapping[str, str]) -> Look:
     base = Look()
     try:
@@ -45,12 +49,12 @@ def look(query: Mapping[str, str]) -> Look:
     except ValueError:
         opacity = base.opacity
     return Look(
-        size=query.get("size") if query.get("size") in SIZES else base.size,
-        corner=query.get("corner") if query.get("corner") in CORNERS else base.corner,
+        size=one_of(query.get("size"), SIZES, base.size),
+        corner=one_of(query.get("corner"), CORNERS, base.corner),
         panel=colour(query.get("panel"), base.panel),
         text=colour(query.get("text"), base.text),
         accent=colour(query.get("accent"), base.accent),
         opacity=opacity,
-        count=query.get("count") if query.get("count") in COUNTS else base.count,
+        count=one_of(query.get("count"), COUNTS, base.count),
         label=(query.get("label") or "")[:40],
     )

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.denylist import check_allowed
 from common.errors import Conflict, Gone, Invalid
@@ -57,6 +59,8 @@ CLOCK_SKEW = timedelta(minutes=1)
 PRESENCE_CODE_LENGTH = presence.LENGTH
 
 CLOSED = (Phase.ENDED, Phase.CANCELLED)
+# The phases as pages print them ({% translate snapshot.phase %}): listed for the catalog.
+PHASE_WORDS = (gettext_noop("scheduled"), gettext_noop("live"), gettext_noop("ended"), gettext_noop("cancelled"))
 
 # Attention: other actions one action may spotlight at a time.
 SPOTLIGHT_MAX = 3
@@ -103,9 +107,9 @@ def check_open(action: Action, now: datetime) -> None:
     """Open for pledges: neither ended nor cancelled."""
     phase = action.phase_at(now)
     if phase == Phase.CANCELLED:
-        raise Conflict("cancelled", "This action was cancelled.")
+        raise Conflict("cancelled", _("This action was cancelled."))
     if phase == Phase.ENDED:
-        raise Conflict("ended", "This action has ended.")
+        raise Conflict("ended", _("This action has ended."))
 
 
 def check_not_cancelled(action: Action, now: datetime) -> None:

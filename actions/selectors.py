@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile
 from accounts.selectors import handle_of, person
@@ -25,16 +26,16 @@ RECENT_DEEDS = 10
 RECENT_MESSAGES = 3
 
 VERDICT_WORDS = {
-    "verified": "You're checked in. Go do the deed!",
-    "pending": "Checking your location…",
-    "not_live": "Check-ins count only while the action is live.",
-    "poor_accuracy": "Your location is too vague. Step into the open or turn on precise location, then try again.",
-    "no_location": "We need your location to check you in here.",
-    "implausible": "Your phone reported an impossible location. Try again.",
-    "code_wrong": "That is not this action's code. Read the code off this action's screen at the spot.",
-    "code_expired": "That code is more than a minute old. Type the one on the screen now.",
+    "verified": _("You're checked in. Go do the deed!"),
+    "pending": _("Checking your location…"),
+    "not_live": _("Check-ins count only while the action is live."),
+    "poor_accuracy": _("Your location is too vague. Step into the open or turn on precise location, then try again."),
+    "no_location": _("We need your location to check you in here."),
+    "implausible": _("Your phone reported an impossible location. Try again."),
+    "code_wrong": _("That is not this action's code. Read the code off this action's screen at the spot."),
+    "code_expired": _("That code is more than a minute old. Type the one on the screen now."),
 }
-LATE_WORDS = "Sent once you had signal: your check-in from the spot counts. Go do the deed!"
+LATE_WORDS = _("Sent once you had signal: your check-in from the spot counts. Go do the deed!")
 
 
 def counts(action: Action) -> dict[str, int]:
@@ -198,13 +199,13 @@ def announcement_message(made: Announcement) -> dict[str, Any]:
 
 def verdict_detail(action: Action, checkin: CheckIn) -> str:
     if checkin.status == CheckInStatus.REJECTED and checkin.reason == "too_far" and checkin.distance_m is not None:
-        return (
-            f"You're about {round(checkin.distance_m):,} m from the spot. "
-            f"Get within {action.radius_m:,} m and try again."
-        )
+        return str(_("You're about %(away)s m from the spot. Get within %(radius)s m and try again.")) % {
+            "away": f"{round(checkin.distance_m):,}",
+            "radius": f"{action.radius_m:,}",
+        }
     if checkin.status == CheckInStatus.VERIFIED and checkin.synced_late:
-        return LATE_WORDS
-    return VERDICT_WORDS.get(checkin.reason or checkin.status, "Check-in rejected. Try again.")
+        return str(LATE_WORDS)
+    return str(VERDICT_WORDS.get(checkin.reason or checkin.status, _("Check-in rejected. Try again.")))
 
 
 def checkin_state(action: Action, checkin: CheckIn) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -78,7 +79,7 @@ def launch(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, "Launched. Your followers have been told.")
+            messages.success(request, _("Launched. Your followers have been told."))
             return redirect(action)
     return render(request, "actions/launch.html", {"form": form, **map_settings()})
 
@@ -148,7 +149,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     action = action_or_404(slug)
     form = JoinForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Please check your name.")
+        messages.error(request, _("Please check your name."))
         return redirect(action)
     try:
         if not request.user.is_authenticated:
@@ -235,7 +236,10 @@ def join_by_code(request: HttpRequest, code: str | None = None) -> HttpResponse:
         if not code:
             return redirect("home")
         typed = code.strip()[:20]
-        messages.error(request, f"No action has the code “{typed}”. Check it against the screen and try again.")
+        messages.error(
+            request,
+            _("No action has the code “%(code)s”. Check it against the screen and try again.") % {"code": typed},
+        )
         # Back to the field with what was typed still in it, to fix one letter.
         return redirect(f"{reverse('home')}?{urlencode({'code': typed})}#code")
     return redirect(action)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views import defaults
+from django.views.i18n import JavaScriptCatalog
 
 from common.errors import ServiceError
 from common.responses import problem
@@ -30,6 +31,8 @@ handler400 = bad_request
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("manifest.webmanifest", app_icons.manifest, name="manifest"),
     path("icons/<int:size>.png", app_icons.icon, name="icon"),
     path("icons/<int:size>-<str:kind>.png", app_icons.icon, name="icon_kind"),

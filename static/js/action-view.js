@@ -1,8 +1,10 @@
 // Everything a screen showing one action shares: the snapshot state, the local
 // countdown, the counts and progress bar, and the self-healing socket.
+import { gettext } from "./i18n.js";
 import { ServerClock, formatRemaining, localTime, openSocket, showConnection } from "./live.js";
 
-const LABELS = { scheduled: "Starts in", live: "GO! Ends in", ended: "Ended", cancelled: "Cancelled" };
+const LABELS = { scheduled: gettext("Starts in"), live: gettext("GO! Ends in"), ended: gettext("Ended"), cancelled: gettext("Cancelled") };
+const PHASES = { scheduled: gettext("scheduled"), live: gettext("live"), ended: gettext("ended"), cancelled: gettext("cancelled") };
 
 export function readJson(id, fallback = null) {
   const el = document.getElementById(id);
@@ -20,7 +22,7 @@ export async function api(method, path, body) {
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const data = await response.json().catch(() => ({ error: "bad_response", detail: "Unexpected answer from the server." }));
+  const data = await response.json().catch(() => ({ error: "bad_response", detail: gettext("Unexpected answer from the server.") }));
   return { ok: response.ok, status: response.status, data };
 }
 
@@ -62,7 +64,7 @@ export function createActionView(
       if (label) label.textContent = LABELS[phase];
       const pill = $("[data-phase-label]");
       if (pill) {
-        pill.textContent = phase;
+        pill.textContent = PHASES[phase] ?? phase;
         pill.className = `pill pill-${phase}`;
       }
       const when = $("[data-when]");

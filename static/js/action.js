@@ -2,6 +2,7 @@
 import { api, createActionView, messageBanner, readJson } from "./action-view.js";
 import { renderRaid, renderSpotlight } from "./attention.js";
 import { formatRemaining, localizeTimes, openSocket, wireCopyButtons } from "./live.js";
+import { format, gettext, ngettext } from "./i18n.js";
 import { Outbox, worthRetrying } from "./outbox.js";
 
 const root = document.getElementById("action");
@@ -58,11 +59,11 @@ function stage() {
 
 const LOCATION_WORDS = {
   insecure:
-    "This page isn't served over HTTPS, so your browser won't share your location. Open it through an https:// link, or type the code shown on a screen at the spot.",
-  denied: "Location is blocked for this site. Allow it in your browser's site settings, or type the code shown on a screen at the spot.",
-  unsupported: "This browser can't share a location. Type the code shown on a screen at the spot.",
-  prompt: "At GO your phone will ask for your location: it is checked against the spot, once. Allow it now and “I'm here” is instant.",
-  granted: "Location is ready. When the countdown hits zero, tap “I'm here” on the spot.",
+    gettext("This page isn't served over HTTPS, so your browser won't share your location. Open it through an https:// link, or type the code shown on a screen at the spot."),
+  denied: gettext("Location is blocked for this site. Allow it in your browser's site settings, or type the code shown on a screen at the spot."),
+  unsupported: gettext("This browser can't share a location. Type the code shown on a screen at the spot."),
+  prompt: gettext("At GO your phone will ask for your location: it is checked against the spot, once. Allow it now and “I'm here” is instant."),
+  granted: gettext("Location is ready. When the countdown hits zero, tap “I'm here” on the spot."),
 };
 
 function renderMe() {
@@ -80,19 +81,19 @@ function renderMe() {
   show("[data-results]", now === "over" || now === "ended");
   show("[data-whats-next]", now === "cancelled");
   show("[data-code-entry]", !anywhere && (now === "here" || now === "ready"));
-  $("[data-here]").textContent = checkin?.status === "rejected" ? "Try again" : anywhere ? "I'm doing it" : "I'm here";
+  $("[data-here]").textContent = checkin?.status === "rejected" ? gettext("Try again") : anywhere ? gettext("I'm doing it") : gettext("I'm here");
   renderReady();
   renderEndCard();
   renderWhen();
   if (now === "queued") setStatus(queuedWords(queued), "pending");
-  else if (now === "ready") setStatus(anywhere ? "When the countdown hits zero, do the deed wherever you are and tap “I'm doing it”." : LOCATION_WORDS[readiness], ["insecure", "denied", "unsupported"].includes(readiness) ? "rejected" : "");
+  else if (now === "ready") setStatus(anywhere ? gettext("When the countdown hits zero, do the deed wherever you are and tap “I'm doing it”.") : LOCATION_WORDS[readiness], ["insecure", "denied", "unsupported"].includes(readiness) ? "rejected" : "");
   else if (!checkin || checkin.deed_done || now === "join") setStatus("");
   else setStatus(checkin.detail, checkin.status);
 }
 
 function queuedWords(entry) {
   const at = new Date(Date.parse(entry.fixed_at)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  return `No signal. Your check-in from ${at} is saved on this phone and goes out by itself the moment the signal returns.`;
+  return format(gettext("No signal. Your check-in from %(at)s is saved on this phone and goes out by itself the moment the signal returns."), { at });
 }
 
 // The countdown rides on the ready button: the participant always knows what's next.
@@ -101,7 +102,9 @@ function renderReady() {
   if (!button || button.hidden) return;
   const needsAsking = readiness === "prompt";
   button.disabled = !needsAsking;
-  button.textContent = needsAsking ? "Allow location now" : `GO in ${formatRemaining(Date.parse(view.state.starts_at) - view.clock.now())}`;
+  button.textContent = needsAsking
+    ? gettext("Allow location now")
+    : format(gettext("GO in %(time)s"), { time: formatRemaining(Date.parse(view.state.starts_at) - view.clock.now()) });
 }
 
 // Momentum can move the end: the facts follow.
@@ -111,7 +114,7 @@ function renderWhen() {
   end.setAttribute("datetime", view.state.ends_at);
   localizeTimes(end.parentElement);
   const minutes = Math.round((Date.parse(view.state.ends_at) - Date.parse(view.state.starts_at)) / 60000);
-  $("[data-duration]").textContent = `${minutes} min`;
+  $("[data-duration]").textContent = format(gettext("%(minutes)s min"), { minutes });
 }
 
 function renderEndCard() {
@@ -121,12 +124,14 @@ function renderEndCard() {
   card.hidden = phase !== "ended" && phase !== "cancelled";
   if (card.hidden) return;
   const { deeds, checked_in: people } = view.state.counts;
-  const mine = me.checkin?.deed_done ? " Yours is one of them." : "";
-  $("[data-end-title]").textContent = phase === "ended" ? "It's over. Thank you!" : "This action was cancelled";
+  const mine = me.checkin?.deed_done ? ` ${gettext("Yours is one of them.")}` : "";
+  $("[data-end-title]").textContent = phase === "ended" ? gettext("It's over. Thank you!") : gettext("This action was cancelled");
   $("[data-end-text]").textContent =
     phase === "ended"
-      ? `${deeds.toLocaleString()} deed${deeds === 1 ? "" : "s"} done by ${people.toLocaleString()} ${people === 1 ? "person" : "people"} on the spot.${mine}`
-      : `${root.dataset.organizer} called it off. Nothing you did is lost: find another action near you, or do the deed anyway.`;
+      ? format(ngettext("%(deeds)s deed done", "%(deeds)s deeds done", deeds), { deeds: deeds.toLocaleString() }) +
+        format(ngettext(" by %(people)s person on the spot.", " by %(people)s people on the spot.", people), { people: people.toLocaleString() }) +
+        mine
+      : format(gettext("%(name)s called it off. Nothing you did is lost: find another action near you, or do the deed anyway."), { name: root.dataset.organizer });
 }
 
 let readiness = anywhere ? "granted" : "prompt";
@@ -154,7 +159,7 @@ function position(timeout = 20000) {
 function locationProblem(error) {
   if (!window.isSecureContext) return LOCATION_WORDS.insecure;
   if (error.code === 1) return LOCATION_WORDS.denied;
-  return "Could not find your location. Step into the open and try again, or type the code shown on a screen at the spot.";
+  return gettext("Could not find your location. Step into the open and try again, or type the code shown on a screen at the spot.");
 }
 
 function newKey() {
@@ -177,11 +182,11 @@ async function allowLocation(button) {
 async function checkIn(button) {
   const code = (codeInput?.value ?? "").replace(/\D/g, "");
   if (code && code.length !== 6) {
-    setStatus("The code on the screen has 6 digits.", "rejected");
+    setStatus(gettext("The code on the screen has 6 digits."), "rejected");
     return;
   }
   button.disabled = true;
-  setStatus(anywhere ? "Checking you in…" : "Finding you…", "pending");
+  setStatus(anywhere ? gettext("Checking you in…") : gettext("Finding you…"), "pending");
   const body = {};
   let fixTime = Date.now();
   if (!anywhere) {
@@ -278,7 +283,7 @@ async function markDone(button) {
       navigator.vibrate?.([80, 60, 80]);
     } else setStatus(data.detail, "rejected");
   } catch {
-    setStatus("No connection. Tap again when you have signal.", "rejected");
+    setStatus(gettext("No connection. Tap again when you have signal."), "rejected");
   } finally {
     button.disabled = false;
   }
@@ -314,7 +319,8 @@ function renderBranch() {
   if (!el || !branch || !branch.brought) return;
   const further = branch.branch - branch.brought;
   const strong = (n) => `<strong>${Number(n).toLocaleString()}</strong>`;
-  el.innerHTML = `You brought ${strong(branch.brought)}${further > 0 ? `, they brought ${strong(further)}` : ""}`;
+  el.innerHTML =
+    format(gettext("You brought %(n)s"), { n: strong(branch.brought) }) + (further > 0 ? format(gettext(", they brought %(n)s"), { n: strong(further) }) : "");
   el.hidden = false;
 }
 
@@ -374,7 +380,7 @@ $("[data-share-link]")?.addEventListener("click", async (event) => {
     return;
   }
   await navigator.clipboard?.writeText(shared.url).catch(() => {});
-  button.textContent = "Link copied";
+  button.textContent = gettext("Link copied");
 });
 $("[data-accept-invite]")?.addEventListener("click", async (event) => {
   event.currentTarget.disabled = true;

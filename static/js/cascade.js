@@ -2,6 +2,7 @@
 // step further from the organizer's own crowd; people who brought nobody are folded into
 // one arc per branch (coloured by how far they got), and the biggest sharers are named.
 // Stays legible at thousands of people: at most MAX_SHOWN dots per branch, MAX_DEPTH rings.
+import { gettext } from "./i18n.js";
 
 const STAGE_COLORS = { done: "#4ade80", arrived: "#fbbf24", pledged: "#60a5fa", visited: "#64748b" };
 const STAGE_ORDER = ["done", "arrived", "pledged", "visited"];
@@ -176,7 +177,7 @@ export function drawCascade(canvas, state, { dark = true } = {}) {
     const side = Math.cos(dot.angle) >= 0;
     if (placed.some((p) => p.side === side && Math.abs(p.y - y) < lineHeight && Math.abs(p.x - x) < step * 3)) continue;
     placed.push({ side, x, y });
-    const label = `${dot.node.name ?? "Someone"} +${dot.node.branch.toLocaleString()}`;
+    const label = `${dot.node.name ?? gettext("Someone")} +${dot.node.branch.toLocaleString()}`;
     const right = Math.cos(dot.angle) >= 0;
     ctx.textAlign = right ? "left" : "right";
     const tx = x + (right ? 10 : -10);
@@ -190,14 +191,14 @@ export function drawCascade(canvas, state, { dark = true } = {}) {
 
 // The totals by depth, in words: "12 came directly · 30 through a friend · 4 through a
 // friend's friend · 9 further out". One line on a stream, however deep the cascade goes.
-const DEPTH_WORDS = ["came directly", "through a friend", "through a friend's friend"];
+const DEPTH_WORDS = [gettext("came directly"), gettext("through a friend"), gettext("through a friend's friend")];
 
 export function depthWords(totals) {
   const rows = totals.filter((row) => row.pledged > 0);
   const near = rows.filter((row) => row.depth < DEPTH_WORDS.length);
   const further = rows.filter((row) => row.depth >= DEPTH_WORDS.length).reduce((sum, row) => sum + row.pledged, 0);
   const words = near.map((row) => `${row.pledged.toLocaleString()} ${DEPTH_WORDS[row.depth]}`);
-  if (further) words.push(`${further.toLocaleString()} further out`);
+  if (further) words.push(`${further.toLocaleString()} ${gettext("further out")}`);
   return words.join(" · ");
 }
 
@@ -211,7 +212,7 @@ export function liveCascade(canvas, slug, wordsEl = null) {
     drawing = requestAnimationFrame(() => {
       drawing = null;
       // Words first: a second line of them shrinks the canvas, which must be measured after.
-      if (wordsEl) wordsEl.textContent = depthWords(state.totals) || "Share links bring people in: watch the crowd grow here.";
+      if (wordsEl) wordsEl.textContent = depthWords(state.totals) || gettext("Share links bring people in: watch the crowd grow here.");
       drawCascade(canvas, state);
     });
   };

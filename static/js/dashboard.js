@@ -2,6 +2,7 @@
 import { api, createActionView, messageBanner } from "./action-view.js";
 import { renderRaid, renderSpotlight } from "./attention.js";
 import { liveCascade } from "./cascade.js";
+import { format, gettext, ngettext } from "./i18n.js";
 import { drawCells } from "./map.js";
 
 const root = document.getElementById("action");
@@ -29,7 +30,8 @@ function pop(el, text, ms) {
 
 // Above the title, never over the tally: the number itself bumps.
 function celebrate(milestone) {
-  pop(celebration, milestone === 100 ? "Goal reached!" : milestone > 100 ? `${milestone}% of the goal!` : `${milestone}% there!`, 5000);
+  const words = milestone === 100 ? gettext("Goal reached!") : milestone > 100 ? gettext("%(percent)s of the goal!") : gettext("%(percent)s there!");
+  pop(celebration, format(words, { percent: `${milestone}%` }), 5000);
 }
 
 function bump(el) {
@@ -44,11 +46,13 @@ function renderEnd(state) {
   root.querySelector("[data-dash-join]").hidden = over;
   root.querySelector("[data-dash-end]").hidden = state.phase !== "ended";
   const { deeds, checked_in: people } = state.counts;
-  root.querySelector("[data-end-numbers]").textContent =
-    `${deeds.toLocaleString()} deed${deeds === 1 ? "" : "s"} · ${people.toLocaleString()} ${people === 1 ? "person" : "people"} on the spot`;
+  root.querySelector("[data-end-numbers]").textContent = `${format(ngettext("%(n)s deed", "%(n)s deeds", deeds), { n: deeds.toLocaleString() })} · ${format(
+    ngettext("%(n)s person on the spot", "%(n)s people on the spot", people),
+    { n: people.toLocaleString() },
+  )}`;
   const next = root.querySelector("[data-end-next]");
   next.hidden = !state.raid;
-  if (state.raid) next.textContent = `Next: ${state.raid.title}`;
+  if (state.raid) next.textContent = format(gettext("Next: %(title)s"), { title: state.raid.title });
 }
 
 function renderTicker(state, previous) {
@@ -66,7 +70,7 @@ function renderTicker(state, previous) {
 
 // A momentum level: a banner over the title, never over the tally.
 function showLevel(message) {
-  pop(document.querySelector("[data-level]"), `Level ${message.level}! +${message.added_minutes} min`, 6000);
+  pop(document.querySelector("[data-level]"), format(gettext("Level %(level)s! +%(minutes)s min"), { level: message.level, minutes: message.added_minutes }), 6000);
 }
 
 function renderMomentum(momentum) {
@@ -74,9 +78,13 @@ function renderMomentum(momentum) {
   if (!el) return;
   el.hidden = !momentum;
   if (momentum) {
-    const next = `${momentum.deeds} deeds in ${momentum.within_minutes} min = +${momentum.add_minutes} min`;
-    if (momentum.added_minutes >= momentum.cap_minutes) el.textContent = `Level ${momentum.level} · every extra minute earned`;
-    else el.textContent = momentum.level ? `Level ${momentum.level} · next: ${next}` : `Next level: ${next}`;
+    const next = format(gettext("%(deeds)s deeds in %(within)s min = +%(add)s min"), {
+      deeds: momentum.deeds,
+      within: momentum.within_minutes,
+      add: momentum.add_minutes,
+    });
+    if (momentum.added_minutes >= momentum.cap_minutes) el.textContent = format(gettext("Level %(level)s · every extra minute earned"), momentum);
+    else el.textContent = momentum.level ? format(gettext("Level %(level)s · next: %(next)s"), { level: momentum.level, next }) : format(gettext("Next level: %(next)s"), { next });
   }
 }
 

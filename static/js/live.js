@@ -1,4 +1,9 @@
 // Shared real-time plumbing: a self-healing socket and a server-clock estimate.
+import { format, gettext } from "./i18n.js";
+
+// Dates in the page's language, in the browser's own variant of it where it has one.
+const lang = document.documentElement.lang || "en";
+const LOCALE = navigator.languages?.find((tag) => tag.toLowerCase().startsWith(lang)) ?? lang;
 
 export class ServerClock {
   constructor() {
@@ -85,7 +90,12 @@ export function openSocket(path, { onMessage, onStatus = () => {}, clock = null 
 
 // The connection, said plainly: a screen that silently stopped updating is worse than one
 // that says so.
-const CONNECTION_WORDS = { open: "Live", connecting: "Connecting…", closed: "Reconnecting…", offline: "Offline: no signal" };
+const CONNECTION_WORDS = {
+  open: gettext("Live"),
+  connecting: gettext("Connecting…"),
+  closed: gettext("Reconnecting…"),
+  offline: gettext("Offline: no signal"),
+};
 
 export function showConnection(el, status) {
   document.body.dataset.socket = status;
@@ -109,8 +119,8 @@ export function formatRemaining(ms) {
 export function localTime(iso) {
   const when = new Date(iso);
   const sameDay = when.toDateString() === new Date().toDateString();
-  const time = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return sameDay ? `Today ${time}` : `${when.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" })} ${time}`;
+  const time = when.toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
+  return sameDay ? format(gettext("Today %(time)s"), { time }) : `${when.toLocaleDateString(LOCALE, { weekday: "short", day: "numeric", month: "short" })} ${time}`;
 }
 
 // Times in the viewer's own zone: [data-local-time] as a day and time, [data-local-clock]
@@ -120,7 +130,7 @@ export function localizeTimes(root = document) {
     el.textContent = localTime(el.getAttribute("datetime"));
   });
   root.querySelectorAll("[data-local-clock]").forEach((el) => {
-    el.textContent = new Date(el.getAttribute("datetime")).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    el.textContent = new Date(el.getAttribute("datetime")).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
   });
 }
 

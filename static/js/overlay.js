@@ -2,6 +2,7 @@
 // and a milestone is a tag beside it, never a banner over it.
 import { createActionView, readJson } from "./action-view.js";
 import { liveCascade } from "./cascade.js";
+import { gettext } from "./i18n.js";
 
 const root = document.getElementById("action");
 const widget = root.dataset.widget;
@@ -40,7 +41,7 @@ createActionView(root, {
     if (number && state.counts[key] > previous.counts[key]) restart(number, "bump");
     const reached = milestone(state.counts);
     if (reached > milestone(previous.counts)) {
-      tag.textContent = reached === 100 ? "Goal!" : `${reached}%!`;
+      tag.textContent = reached === 100 ? gettext("Goal!") : `${reached}%!`;
       tag.hidden = false;
       restart(tag, "pop");
       clearTimeout(tag.timer);

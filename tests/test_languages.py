@@ -1,0 +1,50 @@
+"""English and Polish: the browser's language picks, the footer's switch overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import post
+
+pytestmark = pytest.mark.django_db
+
+POLISH = {"HTTP_ACCEPT_LANGUAGE": "pl-PL,pl;q=0.9,en;q=0.5"}
+
+
+def test_a_polish_browser_gets_polish_pages(client, action):
+    home = client.get("/", **POLISH).content.decode()
+    assert '<html lang="pl"' in home and "Masz kod z transmisji" in home
+    page = client.get(f"/a/{action.slug}", **POLISH).content.decode()
+    assert "Wchodzę w to" in page and "Dodaj do kalendarza" in page
+    assert 'data-count="pledged"' in page  # the hooks the scripts use stay as they are
+    english = client.get(f"/a/{action.slug}", HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    assert "I&#x27;m in" in english or "I'm in" in english
+
+
+def test_the_switch_overrides_the_browser(client, action):
+    client.get("/")  # the CSRF cookie
+    answer = client.post("/i18n/setlang/", {"language": "pl", "next": f"/a/{action.slug}"})
+    assert answer.status_code == 302 and answer["Location"] == f"/a/{action.slug}"
+    assert "Wchodzę w to" in client.get(f"/a/{action.slug}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_scripts_words_come_in_polish(client):
+    catalog = client.get("/jsi18n/", **POLISH).content.decode()
+    assert "Brak zasi\\u0119gu" in catalog or "Brak zasięgu" in catalog
+
+
+@pytest.mark.django_db(transaction=True)  # the hot endpoints write on their own threads
+def test_refusals_and_verdicts_speak_the_callers_language(client, action):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions.models import Action
+
+    from . import factories
+
+    Action.objects.filter(pk=action.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
+    client.force_login(factories.guest("Ola"))
+    answer = post(client, f"/api/v1/actions/{action.slug}/pledges", {}, {"Accept-Language": "pl"})
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["detail"] == "Ta akcja się zakończyła."
