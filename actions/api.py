@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.auth import AsyncBearerAuth, AsyncSessionAuth, BearerAuth, SessionAuth, caller
 from accounts.selectors import person
@@ -183,18 +183,43 @@ async def create_checkin(request: HttpRequest, slug: str, payload: CheckInIn) ->
     return Status(*answer)
 
 
+class ParticipantOut(protocol.Person):
+    stage: str = Field(description="pledged, checking, refused, here or done")
+    method: str = Field(description="How a check-in was verified: gps, code, gps+code, anywhere; empty before")
+    reason: str = Field(description="Why a check-in was refused (stage refused)")
+    synced_late: bool
+    at: str = Field(description="When the person last moved a stage (ISO 8601)")
+
+
+@router.get(
+    "/actions/{slug}/participants",
+    auth=AUTH,
+    response={200: list[ParticipantOut], **refusals(403, 404)},
+    tags=["organizer"],
+)
+def participants(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    """The organizers' live list of the latest 200 people to move, with each one's stage."""
+    action = find_action(slug)
+    services.require_organizer(action, caller(request))
+    return selectors.participants(action)
+
+
 class PlaceOut(Schema):
     name: str
     lat: float
     lon: float
 
 
+class PlaceQuery(Schema):
+    q: str = Field(min_length=2, max_length=places.QUERY_MAX, pattern=r"\S[\s\S]*\S", description="A place's name.")
+
+
 @router.get("/places", auth=AUTH, response={200: list[PlaceOut], **refusals(503)}, tags=["actions"])
-def search_places(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+def search_places(request: HttpRequest, query: Query[PlaceQuery]) -> list[dict[str, Any]]:
     """Places by name (up to five), to pick where an action happens. 503 when the site's
     geocoder is off or does not answer: the map still picks a place by a tap."""
     ratelimit.check("geocode", str(caller(request).pk))
-    return [asdict(place) for place in places.search(q)]
+    return [asdict(place) for place in places.search(query.q)]
 
 
 class PresenceCodeOut(Schema):

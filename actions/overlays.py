@@ -24,7 +24,7 @@ class Look:
     panel: str = "0b1220"  # the backing, drawn at `opacity` percent
     text: str = "f8fafc"
     accent: str = "4ade80"
-    opacity: int = 85
+    opacity: int = 90
     count: str = "deeds"  # what the counter counts
     label: str = ""  # the counter's words, in place of the default
 

@@ -255,6 +255,42 @@ def funnel(action: Action) -> dict[str, Any]:
     }
 
 
+PARTICIPANTS_SHOWN = 200
+
+
+def participants(action: Action, limit: int = PARTICIPANTS_SHOWN) -> list[dict[str, Any]]:
+    """The organizer's live list: each person's stage (pledged, checking, refused, here,
+    done), how they were verified or why refused, and when they last moved; latest first."""
+    pledges = (
+        Pledge.objects.filter(action=action)
+        .select_related("user__profile", "checkin")
+        .annotate(moved=Coalesce("checkin__deed_done_at", "checkin__received_at", "created_at"))
+        .order_by("-moved", "-id")[:limit]
+    )
+    rows = []
+    for made in pledges:
+        checkin = getattr(made, "checkin", None)
+        if checkin is None:
+            stage = "pledged"
+        elif checkin.status == CheckInStatus.PENDING:
+            stage = "checking"
+        elif checkin.status == CheckInStatus.REJECTED:
+            stage = "refused"
+        else:
+            stage = "done" if checkin.deed_done_at else "here"
+        rows.append(
+            {
+                **person(made.user),
+                "stage": stage,
+                "method": checkin.method if checkin else "",
+                "reason": checkin.reason if checkin and stage == "refused" else "",
+                "synced_late": bool(checkin and checkin.synced_late),
+                "at": iso(made.moved),
+            }
+        )
+    return rows
+
+
 def verified_by(action: Action) -> dict[str, int]:
     """How the verified check-ins were verified (gps, code, gps+code, anywhere), and how
     many of them were tapped offline and synced after the end (synced_late)."""

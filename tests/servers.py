@@ -4,17 +4,32 @@ to stop and start. The shared Redis and PostgreSQL are never stopped."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 from django.db import connection
 
 from bench.common import Output, free_port
 from bench.servers import PrivateRedis
 
-__all__ = ["Output", "PrivateRedis", "free_port", "start_web", "start_worker", "subprocess_env", "database_url"]
+__all__ = [
+    "Output",
+    "PrivateRedis",
+    "free_port",
+    "start_web",
+    "start_worker",
+    "subprocess_env",
+    "database_url",
+    "fake_geocoder",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,3 +79,36 @@ def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     )
     Output(proc, log).wait_for("Uvicorn running on")
     return proc
+
+
+KRAKOW = [{"display_name": "Rynek Główny, Kraków, Polska", "lat": "50.0617", "lon": "19.9373", "place_id": 1}]
+
+
+class FakeNominatim(BaseHTTPRequestHandler):
+    """Answers /search as Nominatim does: the Market Square for anything with "rynek"."""
+
+    asked: list[dict[str, list[str]]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        query = parse_qs(urlparse(self.path).query)
+        FakeNominatim.asked.append({**query, "agent": [self.headers.get("User-Agent", "")]})
+        body = json.dumps(KRAKOW if "rynek" in query.get("q", [""])[0].lower() else []).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def fake_geocoder() -> Iterator[str]:
+    """A geocoder on a local port (a real HTTP server); yields its search URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNominatim)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    FakeNominatim.asked.clear()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/search"
+    finally:
+        server.shutdown()

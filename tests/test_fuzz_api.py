@@ -17,7 +17,7 @@ import pytest
 from accounts import services as accounts
 
 from . import factories
-from .servers import ROOT, free_port, start_web, subprocess_env
+from .servers import ROOT, fake_geocoder, free_port, start_web, subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,22 @@ def test_the_api_survives_schemathesis_with_every_check(tmp_path: Path) -> None:
     action = factories.move_clock(factories.action(fuzzer), starts_in=timedelta(minutes=-1))
     token = accounts.issue_token(fuzzer)
     port = free_port()
-    env = subprocess_env(RATE_LIMIT_SCALE="1000", GOODMOB_FUZZ_SLUG=action.slug, GOODMOB_FUZZ_CODE=action.join_code)
+    with fake_geocoder() as geocoder:
+        env = subprocess_env(
+            RATE_LIMIT_SCALE="1000",
+            GOODMOB_FUZZ_SLUG=action.slug,
+            GOODMOB_FUZZ_CODE=action.join_code,
+            GEOCODER_URL=geocoder,
+        )
+        report, code = fuzz(env, port, token, tmp_path)
+    counts = re.search(r"(\d+) generated", report)
+    print(f"schemathesis: {counts.group(0) if counts else 'no count'}; exit {code}")
+    assert code == 0, report[-6000:]
+    assert counts and int(counts.group(1)) > 100, report[-3000:]
+    assert "Traceback" not in (tmp_path / "web.log").read_text()
+
+
+def fuzz(env: dict[str, str], port: int, token: str, tmp_path: Path) -> tuple[str, int]:
     web = start_web(env, port, tmp_path / "web.log")
     try:
         run = subprocess.run(
@@ -69,9 +84,4 @@ def test_the_api_survives_schemathesis_with_every_check(tmp_path: Path) -> None:
     finally:
         web.terminate()
         web.wait(timeout=20)
-    report = run.stdout + run.stderr
-    counts = re.search(r"(\d+) generated", report)
-    print(f"schemathesis: {counts.group(0) if counts else 'no count'}; exit {run.returncode}")
-    assert run.returncode == 0, report[-6000:]
-    assert counts and int(counts.group(1)) > 100, report[-3000:]
-    assert "Traceback" not in (tmp_path / "web.log").read_text()
+    return run.stdout + run.stderr, run.returncode

@@ -1,47 +1,23 @@
 """Place search for the launch form: a Nominatim-style geocoder, here a real HTTP server
-on a local port answering as Nominatim does."""
+on a local port answering as Nominatim does (tests/servers.py)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from .conftest import assert_problem
+from .servers import FakeNominatim, fake_geocoder
 
 pytestmark = pytest.mark.django_db
-
-KRAKOW = [{"display_name": "Rynek Główny, Kraków, Polska", "lat": "50.0617", "lon": "19.9373", "place_id": 1}]
-
-
-class FakeNominatim(BaseHTTPRequestHandler):
-    asked: list[dict[str, list[str]]] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
-        query = parse_qs(urlparse(self.path).query)
-        FakeNominatim.asked.append({**query, "agent": [self.headers.get("User-Agent", "")]})
-        body = json.dumps(KRAKOW if "rynek" in query.get("q", [""])[0].lower() else []).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def geocoder(settings) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNominatim)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.GEOCODER_URL = f"http://127.0.0.1:{server.server_port}/search"
-    FakeNominatim.asked.clear()
-    yield settings.GEOCODER_URL
-    server.shutdown()
+    with fake_geocoder() as url:
+        settings.GEOCODER_URL = url
+        yield url
 
 
 def test_places_by_name(api, bearer, geocoder):
