@@ -127,5 +127,20 @@ class ForkForm(LaunchForm):
         )
 
 
+def again_from(previous: Action) -> dict[str, object]:
+    """ "Launch again": everything of an earlier action but its time."""
+    return {
+        **rules.copied_by_fork(previous),
+        "deed": previous.deed,
+        "place_name": previous.place_name,
+        "lat": previous.lat,
+        "lon": previous.lon,
+        "radius_m": previous.radius_m or rules.DEFAULT_RADIUS,
+        "anywhere": previous.is_anywhere,
+        "capacity": previous.capacity,
+        "starts_at": default_start(),
+    }
+
+
 def default_start() -> datetime:
     return datetime.now(UTC) + timedelta(minutes=10)

@@ -34,7 +34,7 @@ from common.forms import apply_service_error
 from common.responses import too_many
 
 from . import calendar, cascade, exports, overlays, presence, preview, rules, selectors, services
-from .forms import JoinForm, LaunchForm, default_start
+from .forms import JoinForm, LaunchForm, again_from, default_start
 from .models import Action
 
 
@@ -68,7 +68,11 @@ def shown(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBa
 
 @login_required
 def launch(request: HttpRequest) -> HttpResponse:
-    form = LaunchForm(request.POST or None, initial={"starts_at": default_start()})
+    initial: dict[str, object] = {"starts_at": default_start()}
+    previous = selectors.get_action(request.GET.get("again", ""))
+    if previous is not None and services.is_organizer(previous, request.user):
+        initial = again_from(previous)  # "Launch again" from the console
+    form = LaunchForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             organizer = signed_in_user(request)

@@ -1,7 +1,8 @@
 // Organizer console: the live funnel, messages to everyone, end and cancel.
 import { api, createActionView, readJson } from "./action-view.js";
-import { wireCopyButtons } from "./live.js";
-import { verifiedWords } from "./words.js";
+import { gettext } from "./i18n.js";
+import { node, wireCopyButtons } from "./live.js";
+import { methodWords, verifiedWords } from "./words.js";
 
 const root = document.getElementById("action");
 const slug = root.dataset.slug;
@@ -28,10 +29,53 @@ function refreshFunnel() {
   }, 1000);
 }
 
+// Each message with the time it went out: "sent" means every phone and the dashboard got it.
 function showSent(messages) {
   $("[data-sent]").replaceChildren(
-    ...messages.map((m) => Object.assign(document.createElement("li"), { textContent: m.text })),
+    ...messages.map((m) => {
+      const item = node("li", "sent-item");
+      item.append(node("span", "sent-text", m.text), node("time", "sent-at", `${clockTime(m.at)} · ${gettext("sent")} ✓`));
+      item.lastChild.dateTime = m.at;
+      return item;
+    }),
   );
+}
+
+const STAGE_WORDS = {
+  pledged: gettext("pledged"),
+  checking: gettext("checking"),
+  refused: gettext("refused"),
+  here: gettext("here"),
+  done: gettext("done"),
+};
+
+function clockTime(iso) {
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+// The live list of people and where each one is; at most once a second.
+let peopleTimer = null;
+function refreshPeople() {
+  if (peopleTimer) return;
+  peopleTimer = setTimeout(async () => {
+    peopleTimer = null;
+    const { ok, data } = await api("GET", `/api/v1/actions/${slug}/participants`).catch(() => ({ ok: false }));
+    if (!ok) return;
+    const body = $("[data-participants]");
+    if (!data.length) return;
+    body.replaceChildren(
+      ...data.map((person) => {
+        const row = node("tr");
+        const stage = node("td");
+        stage.append(node("span", `stage stage-${person.stage}`, STAGE_WORDS[person.stage] ?? person.stage));
+        const how = [person.stage === "refused" ? person.reason.replaceAll("_", " ") : person.method && methodWords(person.method)];
+        if (person.synced_late) how.push(methodWords("synced_late"));
+        row.append(node("td", "", person.name), stage, node("td", "muted", how.filter(Boolean).join(" · ")), node("td", "muted", clockTime(person.at)));
+        return row;
+      }),
+    );
+    $("[data-participants-note]").textContent = data.length >= 200 ? gettext("the latest 200") : "";
+  }, 1000);
 }
 
 // A co-organizer who was removed (or a lead who handed over) sees it at once; the
@@ -51,6 +95,7 @@ const view = createActionView(root, {
     drawFunnel(state.counts);
     showSent(state.messages);
     refreshFunnel();
+    refreshPeople();
   },
   onPhase(phase) {
     const over = phase === "ended" || phase === "cancelled";

@@ -10,8 +10,12 @@ const METHOD_WORDS = {
   synced_late: gettext("synced late"),
 };
 
+export function methodWords(method) {
+  return METHOD_WORDS[method] ?? method;
+}
+
 // {"gps": 12, "code": 3, "synced_late": 1} -> "12 by GPS, 3 by code, 1 synced late"
 export function verifiedWords(methods) {
-  const parts = Object.entries(methods).map(([method, n]) => `${n.toLocaleString()} ${METHOD_WORDS[method] ?? method}`);
+  const parts = Object.entries(methods).map(([method, n]) => `${n.toLocaleString()} ${methodWords(method)}`);
   return parts.join(", ") || gettext("none yet");
 }

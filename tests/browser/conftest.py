@@ -12,6 +12,7 @@ from contextlib import closing
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -121,3 +122,14 @@ def shot(page, name: str) -> None:
     folder = os.environ.get("SHOTS")
     if folder:
         page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
+
+def sign_in(context, live_url: str, username: str) -> None:
+    """Log in through the form (the factories' password), as a person would."""
+    page = context.new_page()
+    page.goto(f"{live_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "a-long-test-password")
+    page.locator("main form button").click()
+    expect(page).not_to_have_url(f"{live_url}/login/")
+    page.close()

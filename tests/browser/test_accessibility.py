@@ -8,13 +8,12 @@ from datetime import timedelta
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Permission
-from playwright.sync_api import expect
 
 from actions import presence, services
 from social.services import follow
 
 from .. import factories
-from .conftest import PHONE
+from .conftest import PHONE, sign_in
 
 AXE = Axe()
 RULES = {
@@ -83,16 +82,6 @@ def pages_of(world) -> dict[str, list[str]]:
         f"/a/{live.slug}/fork",
     ]
     return {"public": public, "stream": stream, "organizer": organizer, "moderator": ["/moderation/"]}
-
-
-def sign_in(context, live_url: str, username: str) -> None:
-    page = context.new_page()
-    page.goto(f"{live_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "a-long-test-password")
-    page.locator("main form button").click()
-    expect(page).not_to_have_url(f"{live_url}/login/")
-    page.close()
 
 
 def check(context, live_url: str, paths: list[str]) -> list[str]:
