@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import textwrap
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -78,16 +79,58 @@ def draw(action: Action, join_url: str) -> bytes:
     return out.getvalue()
 
 
+def draw_results(action: Action, counts: dict[str, int]) -> bytes:
+    """The card a link to the results unfurls into: the tally, big."""
+    image = Image.new("RGB", SIZE, BACKGROUND)
+    pen = ImageDraw.Draw(image)
+    left = 64
+    pen.text((left, 56), "●", font=_font(30, True), fill=BRAND)
+    pen.text((left + 36, 56), f"Good Mob · {action.organizer.profile.display_name}", font=_font(30, True), fill=MUTED)
+    y = 118
+    for line in _lines(pen, action.title, _font(52, True), SIZE[0] - 2 * left, 2):
+        pen.text((left, y), line, font=_font(52, True), fill=INK)
+        y += 62
+    deeds = f"{counts['deeds']:,}"
+    pen.text((left, y + 20), deeds, font=_font(200, True), fill="#fde68a")
+    number_width = pen.textlength(deeds, font=_font(200, True))
+    pen.text((left + number_width + 30, y + 120), "deeds done", font=_font(48, True), fill=INK)
+    share = 100 * counts["deeds"] // counts["goal"] if counts["goal"] else 0
+    pen.text(
+        (left + number_width + 30, y + 180), f"{share}% of the goal of {counts['goal']:,}", font=_font(32), fill=MUTED
+    )
+    pen.text((left, SIZE[1] - 110), f"{counts['checked_in']:,} people on the spot", font=_font(40, True), fill=ACCENT)
+    pen.text((left, SIZE[1] - 60), _when(action), font=_font(28), fill=MUTED)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def png(action: Action, join_url: str) -> bytes:
     drawn = (action.title, action.deed, action.status, action.starts_at, action.place_name, action.radius_m)
     who = (action.organizer.profile.display_name, action.join_code, join_url)
-    key = "preview:" + hashlib.sha256(repr((action.pk, drawn, who)).encode()).hexdigest()[:32]
+    return _cached(("preview", action.pk, drawn, who), lambda: draw(action, join_url))
+
+
+def results_png(action: Action, counts: dict[str, int]) -> bytes:
+    drawn = (
+        action.title,
+        action.status,
+        action.starts_at,
+        action.organizer.profile.display_name,
+        sorted(counts.items()),
+    )
+    return _cached(("results", action.pk, drawn), lambda: draw_results(action, counts))
+
+
+def _cached(what: tuple[object, ...], draw_it: Callable[[], bytes]) -> bytes:
+    """Drawn once per content: the key is everything drawn."""
+    key = "preview:" + hashlib.sha256(repr(what).encode()).hexdigest()[:32]
     try:
         found = django_cache.get(key)
     except redis.RedisError:
-        return draw(action, join_url)  # no cache for a moment: draw it each time
+        return draw_it()  # no cache for a moment: draw it each time
     if found is None:
-        found = draw(action, join_url)
+        found = draw_it()
         try:
             django_cache.set(key, found, CACHE_SECONDS)
         except redis.RedisError:

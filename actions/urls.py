@@ -15,6 +15,7 @@ urlpatterns = [
     path("a/<slug:slug>/overlay/<str:widget>", views.overlay, name="overlay"),
     path("a/<slug:slug>/console", views.console, name="console"),
     path("a/<slug:slug>/results", views.results, name="results"),
+    path("a/<slug:slug>/results.png", views.results_png, name="results_png"),
     path("a/<slug:slug>/results.csv", views.results_csv, name="results_csv"),
     path("a/<slug:slug>/fork", network_views.fork, name="fork"),
     path("m/<int:movement_id>", network_views.movement, name="movement"),

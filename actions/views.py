@@ -124,6 +124,7 @@ def action_page(request: HttpRequest, slug: str) -> HttpResponse:
             "action": action,
             "snapshot": selectors.snapshot(action),
             "duration_minutes": int((action.ends_at - action.starts_at).total_seconds() // 60),
+            **map_settings(),
             "me": me,
             "is_organizer": services.is_organizer(action, request.user),
             "is_lead": services.is_lead(action, request.user),
@@ -224,6 +225,14 @@ def presence_qr(request: HttpRequest, slug: str) -> HttpResponse:
     if presence.judge(action, code, timezone.now()):
         code = presence.shown(action, timezone.now()).code
     return qr_response(request.build_absolute_uri(presence.check_in_path(action, code)))
+
+
+@shown
+@cache_control(max_age=300)
+def results_png(request: HttpRequest, slug: str) -> HttpResponse:
+    """The shareable result card (og:image of the results page)."""
+    action = action_or_404(slug)
+    return HttpResponse(preview.results_png(action, selectors.counts(action)), content_type="image/png")
 
 
 def qr_response(url: str) -> HttpResponse:
@@ -337,7 +346,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "action": action,
             "snapshot": snapshot,
-            "percent": min(100, 100 * counts["deeds"] // counts["goal"]) if counts["goal"] else 0,
+            # Past 100% when the goal is beaten: the bar stops full, the number goes on.
+            "percent": 100 * counts["deeds"] // counts["goal"] if counts["goal"] else 0,
             "referrers": selectors.top_referrers(action),
             "cascade": cascade.current_frame(action),
             "attention": selectors.attention(action),

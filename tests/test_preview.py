@@ -40,3 +40,16 @@ def test_hidden_and_unknown_actions_have_no_picture(client):
     services.hide_action(hidden, "spam")
     assert client.get(f"/a/{hidden.slug}/preview.png").status_code == 410
     assert client.get("/a/no-such-action/preview.png").status_code == 404
+
+
+def test_the_result_card_is_a_picture_of_the_tally(client, action):
+    from io import BytesIO
+
+    from PIL import Image
+
+    answer = client.get(f"/a/{action.slug}/results.png")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/png"
+    assert Image.open(BytesIO(answer.content)).size == (1200, 630)
+    page = client.get(f"/a/{action.slug}/results").content.decode()
+    assert f'content="http://testserver/a/{action.slug}/results.png"' in page
+    assert 'data-testid="share-results"' in page

@@ -1,9 +1,10 @@
 // The participant's action page: join, countdown, "I'm here", "Done!".
 import { api, createActionView, messageBanner, readJson } from "./action-view.js";
 import { renderRaid, renderSpotlight } from "./attention.js";
-import { formatRemaining, localizeTimes, openSocket, wireCopyButtons } from "./live.js";
+import { formatRemaining, localizeTimes, openSocket, shareLink, wireCopyButtons } from "./live.js";
 import { format, gettext, ngettext } from "./i18n.js";
 import { Outbox, worthRetrying } from "./outbox.js";
+import { placeView } from "./place-picker.js";
 
 const root = document.getElementById("action");
 const me = readJson("me", { pledged: false, checkin: null });
@@ -371,17 +372,7 @@ $("[data-here]")?.addEventListener("click", (event) => checkIn(event.currentTarg
 $("[data-ready]")?.addEventListener("click", (event) => allowLocation(event.currentTarget));
 $("[data-done]")?.addEventListener("click", (event) => markDone(event.currentTarget));
 wireCopyButtons();
-// Share: the phone's own share sheet where the browser has one, else copy the link.
-$("[data-share-link]")?.addEventListener("click", async (event) => {
-  const button = event.currentTarget;
-  const shared = { title: button.dataset.shareTitle, url: button.dataset.shareLink };
-  if (navigator.share) {
-    await navigator.share(shared).catch(() => {});
-    return;
-  }
-  await navigator.clipboard?.writeText(shared.url).catch(() => {});
-  button.textContent = gettext("Link copied");
-});
+$("[data-share-link]")?.addEventListener("click", (event) => shareLink(event.currentTarget));
 $("[data-accept-invite]")?.addEventListener("click", async (event) => {
   event.currentTarget.disabled = true;
   const { ok, data } = await api("POST", `/api/v1/actions/${slug}/organizers/accept`);
@@ -404,6 +395,7 @@ if (scanned && codeInput) {
 }
 
 view.start();
+placeView(document.querySelector("[data-place-view]"));
 localizeTimes(root);
 renderMe();
 renderBranch();

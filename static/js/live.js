@@ -154,3 +154,14 @@ export function wireCopyButtons(root = document) {
     });
   });
 }
+
+// Share: the phone's own share sheet where the browser has one, else copy the link.
+export async function shareLink(button) {
+  const shared = { title: button.dataset.shareTitle, url: button.dataset.shareLink };
+  if (navigator.share) {
+    await navigator.share(shared).catch(() => {});
+    return;
+  }
+  await navigator.clipboard?.writeText(shared.url).catch(() => {});
+  button.textContent = gettext("Link copied");
+}

@@ -85,3 +85,21 @@ export function placePicker(form) {
   // A map laid out while hidden (the "anywhere" box ticked) needs to measure itself again.
   return { place, refresh: () => map.invalidateSize() };
 }
+
+// An action's place, read-only: the zone on the map (only where tiles are configured; the
+// Directions link beside it always works).
+export function placeView(box) {
+  if (!box) return;
+  const { lat, lon, radius, tiles, attribution } = box.dataset;
+  if (!window.L || !tiles) {
+    box.hidden = true;
+    return;
+  }
+  const L = window.L;
+  const at = [Number(lat), Number(lon)];
+  const map = L.map(box, { scrollWheelZoom: false, zoomControl: true });
+  L.tileLayer(tiles, { maxZoom: 19, attribution }).addTo(map);
+  const zone = L.circle(at, { radius: Number(radius), color: "#0f766e", weight: 2 }).addTo(map);
+  L.marker(at, { keyboard: false, title: box.getAttribute("aria-label") }).addTo(map);
+  map.fitBounds(zone.getBounds(), { padding: [18, 18] });
+}
