@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
@@ -122,6 +122,8 @@ class StyledNotFound(Gate):
             and not response.streaming
             and b"NONE,NOARCHIVE" in response.content
         )
-        # Rendered without the request: no context processor may touch the database here,
-        # on an async stack.
-        return HttpResponseNotFound(loader.render_to_string("404.html")) if technical else response
+        return HttpResponseNotFound(loader.render_to_string("404.html", request=request)) if technical else response
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        # Rendering the page reads the session (the top bar's user): off the event loop.
+        return await sync_to_async(self.after)(request, await self.get_response(request))

@@ -1,5 +1,6 @@
 // Alerts in this browser: Web Push through our service worker, and the prompt that
 // offers them after a follow or a pledge (never on first load).
+import { gettext } from "./i18n.js";
 import { api } from "./action-view.js";
 
 const DISMISSED = "gm_alerts_prompt_dismissed";
@@ -26,11 +27,11 @@ export async function currentSubscription() {
 
 // Asks the browser, subscribes and tells the server. Returns {ok, detail}.
 export async function turnOnPush() {
-  if (!pushSupported()) return { ok: false, detail: "This browser cannot show alerts; turn on email alerts instead." };
+  if (!pushSupported()) return { ok: false, detail: gettext("This browser cannot show alerts; turn on email alerts instead.") };
   const key = await api("GET", "/api/v1/push/key");
   if (!key.ok) return { ok: false, detail: key.data.detail };
   if ((await Notification.requestPermission()) !== "granted") {
-    return { ok: false, detail: "Alerts are blocked for this site in your browser's settings." };
+    return { ok: false, detail: gettext("Alerts are blocked for this site in your browser's settings.") };
   }
   const reg = await registration();
   await navigator.serviceWorker.ready;
@@ -38,7 +39,7 @@ export async function turnOnPush() {
     (await reg.pushManager.getSubscription()) ||
     (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key.data.public_key) }));
   const saved = await api("POST", "/api/v1/me/push-subscriptions", subscription.toJSON());
-  return saved.ok ? { ok: true, detail: "Alerts are on in this browser." } : { ok: false, detail: saved.data.detail };
+  return saved.ok ? { ok: true, detail: gettext("Alerts are on in this browser.") } : { ok: false, detail: saved.data.detail };
 }
 
 export async function turnOffPush() {
@@ -49,8 +50,8 @@ export async function turnOffPush() {
 }
 
 const WORDS = {
-  pledge: ["Want a heads-up?", "Get a reminder 10 minutes before, GO at the start, and word if anything changes."],
-  follow: ["Hear when they launch?", "Get an alert the moment someone you follow launches an action."],
+  pledge: [gettext("Want a heads-up?"), gettext("Get a reminder 10 minutes before, GO at the start, and word if anything changes.")],
+  follow: [gettext("Hear when they launch?"), gettext("Get an alert the moment someone you follow launches an action.")],
 };
 
 async function offer(slot) {
@@ -64,7 +65,7 @@ async function offer(slot) {
   const status = slot.querySelector("[data-prompt-status]");
   slot.querySelector("[data-prompt-yes]").addEventListener("click", async (event) => {
     event.currentTarget.disabled = true;
-    const result = await turnOnPush().catch(() => ({ ok: false, detail: "Could not turn alerts on here." }));
+    const result = await turnOnPush().catch(() => ({ ok: false, detail: gettext("Could not turn alerts on here.") }));
     status.textContent = result.detail;
     if (result.ok) setTimeout(() => (slot.hidden = true), 2500);
   });
@@ -83,20 +84,20 @@ if (toggle) {
   const note = document.querySelector("[data-push-status]");
   const show = async () => {
     const on = Boolean(await currentSubscription());
-    toggle.textContent = on ? "Turn off alerts in this browser" : "Turn on alerts in this browser";
+    toggle.textContent = on ? gettext("Turn off alerts in this browser") : gettext("Turn on alerts in this browser");
     toggle.dataset.on = on ? "1" : "";
     if (!pushSupported()) {
       toggle.disabled = true;
-      note.textContent = "This browser cannot show alerts; email alerts still work.";
+      note.textContent = gettext("This browser cannot show alerts; email alerts still work.");
     }
   };
   toggle.addEventListener("click", async () => {
     toggle.disabled = true;
     if (toggle.dataset.on) {
       await turnOffPush();
-      note.textContent = "Alerts are off in this browser.";
+      note.textContent = gettext("Alerts are off in this browser.");
     } else {
-      const result = await turnOnPush().catch(() => ({ ok: false, detail: "Could not turn alerts on here." }));
+      const result = await turnOnPush().catch(() => ({ ok: false, detail: gettext("Could not turn alerts on here.") }));
       note.textContent = result.detail;
     }
     toggle.disabled = false;

@@ -1,10 +1,11 @@
 // Attention shared between actions: the spotlight cards and the raid hand-over, drawn
 // the same way on the action page and the dashboard.
+import { format, gettext } from "./i18n.js";
 import { api } from "./action-view.js";
 import { localTime, node } from "./live.js";
 
 function when(item) {
-  return item.phase === "live" ? "Live now" : `Starts ${localTime(item.starts_at)}`;
+  return item.phase === "live" ? gettext("Live now") : format(gettext("Starts %(when)s"), { when: localTime(item.starts_at) });
 }
 
 export function renderSpotlight(section, items, sourceSlug) {

@@ -1,14 +1,15 @@
 // The console's reach cards: nearby dispatch progress (polled: it moves once a minute)
 // and moving a scheduled action to a new time.
+import { format, gettext } from "./i18n.js";
 import { api } from "./action-view.js";
 
 const { slug } = document.getElementById("action").dataset;
 const card = document.querySelector("[data-dispatch]");
 const WHY = {
-  enough: "Done: enough people pledged.",
-  max_radius: "Done: the rings reached the maximum radius.",
-  started: "Done: the action started.",
-  closed: "Stopped: the action closed.",
+  enough: gettext("Done: enough people pledged."),
+  max_radius: gettext("Done: the rings reached the maximum radius."),
+  started: gettext("Done: the action started."),
+  closed: gettext("Stopped: the action closed."),
 };
 
 async function refresh() {
@@ -18,7 +19,7 @@ async function refresh() {
   card.querySelector("[data-dispatch-alerted]").textContent = data.alerted.toLocaleString();
   card.querySelector("[data-dispatch-pledged]").textContent = data.pledged_from_dispatch.toLocaleString();
   card.querySelector("[data-dispatch-state]").textContent =
-    WHY[data.finished_because] ?? (data.rings_sent ? `Reaching about ${data.radius_km} km out; ${data.pledged} of ${data.wanted} pledged.` : "Waiting for the first ring.");
+    WHY[data.finished_because] ?? (data.rings_sent ? format(gettext("Reaching about %(km)s km out; %(pledged)s of %(wanted)s pledged."), { km: data.radius_km, pledged: data.pledged, wanted: data.wanted }) : gettext("Waiting for the first ring."));
   if (!data.finished_because) setTimeout(refresh, 10000);
 }
 if (card) refresh();

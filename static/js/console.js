@@ -24,7 +24,7 @@ function refreshFunnel() {
     if (!ok) return;
     $("[data-pending]").textContent = data.pending;
     const reasons = Object.entries(data.rejected).map(([reason, n]) => `${reason.replace("_", " ")} ${n}`);
-    $("[data-rejected]").textContent = reasons.join(", ") || "none";
+    $("[data-rejected]").textContent = reasons.join(", ") || gettext("none");
     $("[data-verified-by]").textContent = verifiedWords(data.verified_by);
   }, 1000);
 }
@@ -170,18 +170,18 @@ $("[data-spotlight-form]")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const values = [...event.currentTarget.querySelectorAll("[name=spot]")].map((i) => i.value).filter((v) => v.trim());
   const slugs = await Promise.all(values.map(resolveSlug));
-  network("PUT", "spotlight", { slugs }, slugs.length ? "Spotlight saved: it is on every screen now." : "Spotlight cleared.");
+  network("PUT", "spotlight", { slugs }, slugs.length ? gettext("Spotlight saved: it is on every screen now.") : gettext("Spotlight cleared."));
 });
 $("[data-raid-form]")?.addEventListener("submit", async (event) => {
   event.preventDefault();
-  if (!confirm("End this action and hand everyone on?")) return;
-  network("POST", "raid", { to: await resolveSlug(event.currentTarget.to.value) }, "Raid sent: every phone and the dashboard have it.");
+  if (!confirm(gettext("End this action and hand everyone on?"))) return;
+  network("POST", "raid", { to: await resolveSlug(event.currentTarget.to.value) }, gettext("Raid sent: every phone and the dashboard have it."));
 });
 $("[data-momentum-form]")?.addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.currentTarget;
   const body = Object.fromEntries(["deeds", "within_minutes", "add_minutes", "cap_minutes"].map((k) => [k, Number(form[k].value)]));
-  network("PUT", "momentum", body, "Levels set: the dashboard shows them.");
+  network("PUT", "momentum", body, gettext("Levels set: the dashboard shows them."));
 });
 
 root.querySelectorAll("form[data-confirm]").forEach((form) => {

@@ -1,4 +1,5 @@
 // Home page: followed organizers' launches appear live.
+import { gettext } from "./i18n.js";
 import { actionCard } from "./cards.js";
 import { localizeTimes, node, openSocket } from "./live.js";
 
@@ -16,7 +17,7 @@ if (feed) {
       const made = actionCard(action, { fresh: true });
       if (message.type === "raid") {
         made.href = `${action.url}?via_raid=${encodeURIComponent(message.slug)}`;
-        made.prepend(node("span", "card-raid", "Your crowd moved on to"));
+        made.prepend(node("span", "card-raid", gettext("Your crowd moved on to")));
       }
       feed.prepend(made);
     },

@@ -1,5 +1,6 @@
 // Launch form: the browser's time zone, a sensible default start and presets, the place on
 // a map, "use my location".
+import { gettext } from "./i18n.js";
 import { placePicker } from "./place-picker.js";
 
 const form = document.getElementById("launch-form");
@@ -41,15 +42,15 @@ togglePlace();
 const locate = document.getElementById("use-location");
 locate?.addEventListener("click", (event) => {
   const button = event.currentTarget;
-  button.textContent = "Locating…";
+  button.textContent = gettext("Locating…");
   navigator.geolocation.getCurrentPosition(
     (position) => {
       const here = [position.coords.latitude, position.coords.longitude];
       if (picker) picker.place(here, { fly: true });
       else [form.querySelector("[name=lat]").value, form.querySelector("[name=lon]").value] = here.map((v) => v.toFixed(6));
-      button.textContent = "Location set ✓";
+      button.textContent = gettext("Location set ✓");
     },
-    () => (button.textContent = "Location unavailable: type it in"),
+    () => (button.textContent = gettext("Location unavailable: type it in")),
     { enableHighAccuracy: true, timeout: 10000 },
   );
 });

@@ -1,5 +1,6 @@
 // A movement's page and its livestream dashboard: one exact tally over every local action,
 // live from /ws/movements/<id>/ (newest seq wins; a reconnect brings a fresh snapshot).
+import { gettext } from "./i18n.js";
 import { localTime, node, openSocket, showConnection } from "./live.js";
 import { drawPlaces } from "./map.js";
 
@@ -7,7 +8,7 @@ const root = document.getElementById("movement");
 const list = root.querySelector("[data-movement-actions]");
 const others = root.querySelector("[data-others]");
 const onStream = document.body.classList.contains("dashboard");
-const PHASE_WORDS = { live: "Live", scheduled: "Soon", ended: "Ended", cancelled: "Cancelled" };
+const PHASE_WORDS = { live: gettext("Live"), scheduled: gettext("Soon"), ended: gettext("Ended"), cancelled: gettext("Cancelled") };
 let state = JSON.parse(document.getElementById("movement-snapshot").textContent);
 
 function card(action) {
@@ -16,7 +17,7 @@ function card(action) {
   link.append(
     node("span", `pill pill-${action.phase}`, PHASE_WORDS[action.phase]),
     node("strong", "card-title", action.title),
-    node("span", "card-meta", `${action.organizer.name} · ${action.place_name || (action.area ? "On the map" : "Anywhere")}`),
+    node("span", "card-meta", `${action.organizer.name} · ${action.place_name || (action.area ? gettext("On the map") : gettext("Anywhere"))}`),
     node("span", "card-time", `${localTime(action.starts_at)} · ${action.counts.deeds.toLocaleString()} of ${action.counts.goal.toLocaleString()} deeds`),
   );
   return link;
@@ -34,7 +35,7 @@ function render() {
   root.querySelectorAll("[data-live]").forEach((el) => (el.textContent = state.live.toLocaleString()));
   const shown = onStream ? state.actions.filter((a) => a.phase === "live").slice(0, 8) : state.actions;
   list.replaceChildren(...shown.map(onStream ? streamRow : card));
-  if (onStream && !shown.length) list.append(node("li", "muted", "No place is live right now."));
+  if (onStream && !shown.length) list.append(node("li", "muted", gettext("No place is live right now.")));
   others.hidden = state.others.length === 0;
   others.textContent = `And ${state.others.length.toLocaleString()} more place${state.others.length === 1 ? "" : "s"} by new organizers, counted in the total.`;
   const places = [...state.actions, ...state.others];

@@ -1,5 +1,6 @@
 // Near me: actions nearest first around where the phone is. The location is asked for
 // only when the person taps, rounded to about a kilometre, and never stored.
+import { gettext } from "./i18n.js";
 import { api } from "./action-view.js";
 import { actionCard } from "./cards.js";
 
@@ -16,10 +17,10 @@ async function search() {
   if (!here) return;
   const params = new URLSearchParams({ near: here, radius_km: form.radius.value });
   if (form.phase.value) params.set("phase", form.phase.value);
-  status.textContent = "Looking…";
+  status.textContent = gettext("Looking…");
   const { ok, data } = await api("GET", `/api/v1/actions?${params}`);
   if (!ok) {
-    status.textContent = data.detail ?? "Something went wrong; try again.";
+    status.textContent = data.detail ?? gettext("Something went wrong; try again.");
     return;
   }
   list.replaceChildren(...data.map((action) => actionCard(action, { note: away(action.distance_m) })));
@@ -28,14 +29,14 @@ async function search() {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  status.textContent = "Finding where you are…";
+  status.textContent = gettext("Finding where you are…");
   navigator.geolocation.getCurrentPosition(
     ({ coords }) => {
       here = `${coords.latitude.toFixed(2)},${coords.longitude.toFixed(2)}`;
       form.querySelector("button").textContent = "Search again";
       search();
     },
-    () => (status.textContent = "Your browser did not share a location. Allow it for this site, then try again."),
+    () => (status.textContent = gettext("Your browser did not share a location. Allow it for this site, then try again.")),
     { enableHighAccuracy: false, timeout: 10000, maximumAge: 600000 },
   );
 });

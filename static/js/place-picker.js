@@ -2,6 +2,7 @@
 // or drag the pin, a search by name, "use my location", and the radius drawn as a circle.
 // The latitude and longitude fields stay the truth: with no Leaflet, no tiles or no
 // network the form still works, and the map follows whatever is typed into them.
+import { gettext } from "./i18n.js";
 import { api } from "./action-view.js";
 import { node } from "./live.js";
 
@@ -34,7 +35,7 @@ export function placePicker(form) {
     box.classList.add("no-tiles");
   }
   map.setView(known() ? typed() : KRAKOW, known() ? 16 : 13);
-  const pin = L.marker(known() ? typed() : KRAKOW, { draggable: true, keyboard: true, title: "The spot" });
+  const pin = L.marker(known() ? typed() : KRAKOW, { draggable: true, keyboard: true, title: gettext("The spot") });
   const zone = L.circle(known() ? typed() : KRAKOW, { radius: Number(radius.value) || 150, color: "#0f766e", weight: 2 });
   if (known()) pin.addTo(map), zone.addTo(map);
 
@@ -56,11 +57,11 @@ export function placePicker(form) {
   const say = (text) => results.replaceChildren(node("li", "muted", text));
   box.querySelector("[data-place-find]").addEventListener("click", async () => {
     const q = search.value.trim();
-    if (q.length < 2) return say("Type a place: a square, a street, a park.");
-    say("Searching…");
+    if (q.length < 2) return say(gettext("Type a place: a square, a street, a park."));
+    say(gettext("Searching…"));
     const { ok, data } = await api("GET", `/api/v1/places?q=${encodeURIComponent(q)}`).catch(() => ({ ok: false, data: {} }));
-    if (!ok) return say(data.detail ?? "Search did not answer: tap the map instead.");
-    if (!data.length) return say("Nothing by that name: try another, or tap the map.");
+    if (!ok) return say(data.detail ?? gettext("Search did not answer: tap the map instead."));
+    if (!data.length) return say(gettext("Nothing by that name: try another, or tap the map."));
     results.replaceChildren(
       ...data.map((found) => {
         const choose = node("button", "link-button", found.name);

@@ -1,5 +1,6 @@
 // The alerts page's watch areas: a tile-free map of the coarse cells kept, adding one
 // around where the phone is (the point itself is never stored), removing one.
+import { gettext } from "./i18n.js";
 import { api, readJson } from "./action-view.js";
 import { drawCells } from "./map.js";
 
@@ -13,14 +14,14 @@ drawCells(document.querySelector("[data-watch-map]"), { lat: null, lon: null, ra
 const form = document.querySelector("[data-watch-form]");
 const status = form?.querySelector("[data-watch-status]");
 form?.querySelector("[data-watch-locate]").addEventListener("click", () => {
-  status.textContent = "Locating…";
+  status.textContent = gettext("Locating…");
   navigator.geolocation.getCurrentPosition(
     (position) => {
       form.lat.value = position.coords.latitude.toFixed(4);
       form.lon.value = position.coords.longitude.toFixed(4);
-      status.textContent = "Location set.";
+      status.textContent = gettext("Location set.");
     },
-    () => (status.textContent = "Location unavailable: type it in."),
+    () => (status.textContent = gettext("Location unavailable: type it in.")),
     { timeout: 10000 },
   );
 });
