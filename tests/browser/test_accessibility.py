@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Permission
 
-from actions import presence, services
+from actions import presence, rules, services
 from social.services import follow
 
 from .. import factories
@@ -45,9 +45,18 @@ def world(live_url):
     services.verify_pending(live.pk)
     services.mark_deed_done(live, ola)
     follow(factories.member("bao"), olga)
+    here = {"place_name": "Planty", "lat": 50.0614, "lon": 19.9366, "radius_m": 150, "starts_at": soon.starts_at}
+    fork = services.fork_action(live, factories.member("kasia"), rules.fork_input(live, here))
     moderator = factories.member("mod")
     moderator.user_permissions.add(Permission.objects.get(codename="moderate"))
-    return {"olga": olga, "live": live, "ended": ended, "soon": soon, "moderator": moderator}
+    return {
+        "olga": olga,
+        "live": live,
+        "ended": ended,
+        "soon": soon,
+        "moderator": moderator,
+        "movement": fork.movement_id,
+    }
 
 
 def pages_of(world) -> dict[str, list[str]]:
@@ -66,12 +75,14 @@ def pages_of(world) -> dict[str, list[str]]:
         f"/a/{live.slug}/results",
         f"/a/{ended.slug}/results",
         f"/u/{world['olga'].profile.handle}",
+        f"/m/{world['movement']}",
     ]
     stream = [
         f"/a/{live.slug}/live",
         f"/a/{ended.slug}/live",
         f"/a/{live.slug}/live?presence={presence.screen_key(live)}",
     ]
+    stream += [f"/m/{world['movement']}/live"]
     stream += [f"/a/{live.slug}/overlay/{widget}" for widget in ("goal", "counter", "qr", "ticker", "cascade")]
     organizer = [
         "/launch/",
@@ -81,7 +92,12 @@ def pages_of(world) -> dict[str, list[str]]:
         "/account/alerts/",
         f"/a/{live.slug}/fork",
     ]
-    return {"public": public, "stream": stream, "organizer": organizer, "moderator": ["/moderation/"]}
+    return {
+        "public": public,
+        "stream": stream,
+        "organizer": organizer,
+        "moderator": ["/moderation/", f"/a/{live.slug}/report"],
+    }
 
 
 def check(context, live_url: str, paths: list[str]) -> list[str]:
