@@ -19,6 +19,8 @@ class Profile(models.Model):
     # Whether the cascade (who brought whom) may show this person's display name; off,
     # they appear there only as a pseudonym. Members start with it on, guests off.
     named_in_cascade = models.BooleanField(default=False)
+    # The language the person last used the site in: alerts and emails speak it.
+    language = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         db_table = "actions_profile"  # made by the `actions` app before the split

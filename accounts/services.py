@@ -6,7 +6,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.models import User
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -119,6 +120,13 @@ def update_profile(user: User, *, name: str | None = None, named_in_cascade: boo
     if changed:
         profile.save(update_fields=changed)
     return profile
+
+
+def remember_language(user: User | AnonymousUser, language: str) -> None:
+    """The language alerts and emails will speak to this person (one of LANGUAGES)."""
+    if not user.is_authenticated or language not in dict(settings.LANGUAGES):
+        return
+    Profile.objects.filter(user=user).exclude(language=language).update(language=language)
 
 
 def ensure_profile(user: User) -> Profile:

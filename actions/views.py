@@ -167,6 +167,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             form.cleaned_data["via_raid"] or None, form.cleaned_data["via_spotlight"] or None
         )
         services.pledge(action, user, ref_handle=form.cleaned_data.get("ref") or None, came_from=came_from)
+        accounts.remember_language(user, request.LANGUAGE_CODE)
         prompts.offer_alerts(request, "pledge")
     except RateLimited as exc:
         return too_many(request, exc)

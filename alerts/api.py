@@ -52,11 +52,11 @@ class SubscriptionOut(Strict):
 
 
 class PreferencesOut(Strict):
-    followed: bool = Field(description=PREFERENCE_LABELS["followed"])
-    nearby: bool = Field(description=PREFERENCE_LABELS["nearby"])
-    reminders: bool = Field(description=PREFERENCE_LABELS["reminders"])
-    nudges: bool = Field(description=PREFERENCE_LABELS["nudges"])
-    changes: bool = Field(description=PREFERENCE_LABELS["changes"])
+    followed: bool = Field(description=str(PREFERENCE_LABELS["followed"]))
+    nearby: bool = Field(description=str(PREFERENCE_LABELS["nearby"]))
+    reminders: bool = Field(description=str(PREFERENCE_LABELS["reminders"]))
+    nudges: bool = Field(description=str(PREFERENCE_LABELS["nudges"]))
+    changes: bool = Field(description=str(PREFERENCE_LABELS["changes"]))
     email: bool = Field(description="Also by email (to a confirmed address).")
     push_subscriptions: int = Field(description="Browsers that get Web Push.")
     email_confirmed: bool

@@ -18,7 +18,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from actions.models import Action, Raid
 
@@ -75,17 +76,19 @@ def send_alerts(alert_ids: list[int]) -> int:
         "user__profile", "user__alert_settings", "action__organizer__profile"
     )
     mails: list[EmailMultiAlternatives] = []
-    composed: dict[tuple[int, str, str], dict[str, Any]] = {}
+    composed: dict[tuple[int, str, str, str], dict[str, Any]] = {}
     sent: list[Alert] = []
     for alert in alerts.prefetch_related("user__push_subscriptions"):
         if not Alert.objects.filter(pk=alert.pk, sent_at=None).update(sent_at=timezone.now()):
             continue  # another worker has it
-        key = (alert.action_id, alert.kind, alert.text)
-        if key not in composed:
-            composed[key] = compose(alert.kind, alert.action, text=alert.text, target=_raid_target(alert))
-        message = {**composed[key], "off_url": off_url(alert.user_id, PREFERENCE[alert.kind])}
+        language = alert.user.profile.language or settings.LANGUAGE_CODE
+        key = (alert.action_id, alert.kind, alert.text, language)
+        with translation.override(language):
+            if key not in composed:
+                composed[key] = compose(alert.kind, alert.action, text=alert.text, target=_raid_target(alert))
+            message = {**composed[key], "off_url": off_url(alert.user_id, PREFERENCE[alert.kind])}
+            mail = _email(alert.user, message)
         alert.pushed = sum(push.send(sub, message).ok for sub in alert.user.push_subscriptions.all())
-        mail = _email(alert.user, message)
         if mail is not None:
             mails.append(mail)
         alert.emailed = mail is not None
@@ -111,11 +114,10 @@ def _email(user: User, message: dict[str, Any]) -> EmailMultiAlternatives | None
     prefs = getattr(user, "alert_settings", None)
     if prefs is None or not prefs.email or not user.email or not user.profile.email_verified:
         return None
-    body = (
-        f"{message['body']}\n\nOpen it: {message['url']}\n\n"
-        f"You get this because you turned on Good Mob alerts. "
-        f"Stop this kind of alert: {message['off_url']}\nAll your alert settings: {absolute(reverse('alerts'))}\n"
-    )
+    body = gettext(
+        "%(body)s\n\nOpen it: %(url)s\n\nYou get this because you turned on Good Mob alerts. "
+        "Stop this kind of alert: %(off)s\nAll your alert settings: %(settings)s\n"
+    ) % {**message, "off": message["off_url"], "settings": absolute(reverse("alerts"))}
     mail = EmailMultiAlternatives(message["title"], body, None, [user.email])
     mail.extra_headers = {
         "List-Unsubscribe": f"<{message['off_url']}>",

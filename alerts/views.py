@@ -9,9 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.auth import signed_in_user
+from accounts.services import remember_language
 from social.models import WatchArea
 
 from . import services
@@ -24,16 +26,17 @@ class PreferencesForm(forms.Form):
     reminders = forms.BooleanField(required=False, label=PREFERENCE_LABELS["reminders"])
     nudges = forms.BooleanField(required=False, label=PREFERENCE_LABELS["nudges"])
     changes = forms.BooleanField(required=False, label=PREFERENCE_LABELS["changes"])
-    email = forms.BooleanField(required=False, label="Also send them by email")
+    email = forms.BooleanField(required=False, label=_("Also send them by email"))
 
 
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    remember_language(user, request.LANGUAGE_CODE)
     form = PreferencesForm(request.POST or None, initial=services.preferences(user))
     if request.method == "POST" and form.is_valid():
         services.set_preferences(user, **form.cleaned_data)
-        messages.success(request, "Alert settings saved.")
+        messages.success(request, _("Alert settings saved."))
         return redirect("alerts")
     areas = [
         {

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
-from django.views import defaults
+from django.views import defaults, i18n
 from django.views.i18n import JavaScriptCatalog
 
+from accounts.services import remember_language
 from common.errors import ServiceError
 from common.responses import problem
 from goodmob import app_icons
@@ -26,12 +27,20 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The footer's switch: Django's own view, and the person's alerts follow the choice."""
+    response = i18n.set_language(request)
+    if request.method == "POST":
+        remember_language(request.user, request.POST.get("language", ""))
+    return response
+
+
 handler404 = not_found
 handler400 = bad_request
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", choose_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("manifest.webmanifest", app_icons.manifest, name="manifest"),
     path("icons/<int:size>.png", app_icons.icon, name="icon"),

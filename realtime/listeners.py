@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import translation
+
 from actions import events, selectors
 from actions.models import Action, Announcement, CheckIn, Pledge, Raid
 from common import coalesce
@@ -32,8 +34,15 @@ def tell_verdicts(event: events.CheckInsVerified | events.CheckInsRejected) -> N
     action = Action.objects.filter(pk=event.action_id).first()
     if action is None:
         return
-    checkins = CheckIn.objects.filter(pk__in=event.checkin_ids).select_related("pledge")
-    publish.to_each_user((c.pledge.user_id, selectors.checkin_message(action, c)) for c in checkins)
+    checkins = CheckIn.objects.filter(pk__in=event.checkin_ids).select_related("pledge__user__profile")
+    publish.to_each_user((c.pledge.user_id, _in_their_language(action, c)) for c in checkins)
+
+
+def _in_their_language(action: Action, checkin: CheckIn) -> dict[str, Any]:
+    """The verdict's sentence in the language the person last used the site in."""
+    profile = getattr(checkin.pledge.user, "profile", None)
+    with translation.override(profile.language if profile and profile.language else None):
+        return selectors.checkin_message(action, checkin)
 
 
 def _tell_then_recount(event: events.Event, frame_of: Callable[[Action], dict[str, Any]]) -> None:

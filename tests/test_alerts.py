@@ -282,3 +282,30 @@ def test_a_browser_moves_to_whoever_signs_in_and_unsubscribes(api, push_service)
         headers=_as(second),
     )
     assert not PushSubscription.objects.exists()
+
+
+def test_alerts_speak_the_language_the_person_last_used(client, celery_worker):
+    action = factories.move_clock(factories.action(factories.member("olga")), starts_in=timedelta(minutes=8))
+    polish = _pledged_with_email(action, "zosia")
+    _pledged_with_email(action, "erin")  # no language chosen: English
+    client.force_login(polish)
+    client.post("/i18n/setlang/", {"language": "pl", "next": "/"})
+    polish.profile.refresh_from_db()
+    assert polish.profile.language == "pl"
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})  # not a language of the site: kept
+    polish.profile.refresh_from_db()
+    assert polish.profile.language == "pl"
+    assert triggers.sweep_reminders() == 2  # alerts issued: one each
+    assert wait_for(lambda: len(mail.outbox) == 2)
+    subjects = {sent.to[0]: sent for sent in mail.outbox}
+    assert "za 10 minut" in subjects["zosia@example.org"].subject
+    assert "Otwórz" in subjects["zosia@example.org"].body
+    assert "starts in 10 minutes" in subjects["erin@example.org"].subject
+
+
+def test_joining_from_a_polish_page_remembers_polish(client, action):
+    client.get(f"/a/{action.slug}", HTTP_ACCEPT_LANGUAGE="pl")
+    client.post(f"/a/{action.slug}/join", {"name": "Ola"}, HTTP_ACCEPT_LANGUAGE="pl")
+    from accounts.models import Profile
+
+    assert Profile.objects.get(display_name="Ola").language == "pl"

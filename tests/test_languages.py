@@ -48,3 +48,28 @@ def test_refusals_and_verdicts_speak_the_callers_language(client, action):
     answer = post(client, f"/api/v1/actions/{action.slug}/pledges", {}, {"Accept-Language": "pl"})
     assert answer.status_code == 409, answer.content
     assert answer.json()["detail"] == "Ta akcja się zakończyła."
+
+
+def test_the_verdict_on_the_socket_speaks_the_persons_language(action):
+    from datetime import timedelta
+
+    from accounts.models import Profile
+    from actions import services
+    from actions.models import CheckIn
+    from realtime import listeners
+
+    from . import factories
+
+    live = factories.move_clock(action, starts_in=timedelta(minutes=-1))
+    ola = factories.guest("Ola")
+    Profile.objects.filter(user=ola).update(language="pl")
+    made, _ = services.check_in(live, ola, services.CheckInInput("lang-00001", lat=50.2, lon=19.9, accuracy_m=5))
+    services.verify_pending(live.pk)
+    judged = CheckIn.objects.select_related("pledge__user__profile").get(pk=made.pk)
+    frame = listeners._in_their_language(live, judged)
+    assert frame["reason"] == "too_far" and frame["detail"].startswith("Jesteś ok.")
+    english = factories.guest("Ed")
+    made, _ = services.check_in(live, english, services.CheckInInput("lang-00002", lat=50.2, lon=19.9, accuracy_m=5))
+    services.verify_pending(live.pk)
+    judged = CheckIn.objects.select_related("pledge__user__profile").get(pk=made.pk)
+    assert listeners._in_their_language(live, judged)["detail"].startswith("You're about")
