@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from common.codes import random_string
 from common.denylist import check_allowed
@@ -53,8 +54,10 @@ def _create_profile(user: User, handle_base: str, display_name: str, *, is_guest
                 )
         except IntegrityError:
             if exact:
-                raise Conflict("handle_taken", "That name is taken; pick another.", field="username") from None
-    raise Conflict("handle_taken", "Could not find a free handle; try another name.")
+                raise Conflict(
+                    "handle_taken", gettext_noop("That name is taken; pick another."), field="username"
+                ) from None
+    raise Conflict("handle_taken", gettext_noop("Could not find a free handle; try another name."))
 
 
 def create_guest(name: str) -> User:
@@ -80,7 +83,7 @@ def name_taken(name: str, *, besides: User | None = None) -> bool:
 def create_member(username: str, password: str, display_name: str | None = None, email: str = "") -> User:
     with transaction.atomic():
         if name_taken(username):
-            raise Conflict("handle_taken", "That name is taken; pick another.", field="username")
+            raise Conflict("handle_taken", gettext_noop("That name is taken; pick another."), field="username")
         user = User.objects.create_user(username=username, password=password, email=email)
         _create_profile(user, username, clean_name(display_name or username), is_guest=False, exact=True)
     return user
@@ -90,11 +93,11 @@ def upgrade_guest(user: User, *, username: str, password: str, email: str = "") 
     """Turn a guest into a member, keeping every pledge and check-in they made."""
     profile = ensure_profile(user)
     if not profile.is_guest:
-        raise Conflict("not_guest", "This account already has a password.")
+        raise Conflict("not_guest", gettext_noop("This account already has a password."))
     # Usernames and handles are one namespace: people log in with the name they see as
     # a handle, so taking someone else's handle as a username would sign in as "them".
     if name_taken(username, besides=user):
-        raise Conflict("handle_taken", "That name is taken; pick another.", field="username")
+        raise Conflict("handle_taken", gettext_noop("That name is taken; pick another."), field="username")
     with transaction.atomic():
         user.username = username
         user.email = email

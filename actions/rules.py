@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.denylist import check_allowed
@@ -75,9 +74,9 @@ LEVEL_CAP_MAX = 180
 def check_coordinates(lat: float | None, lon: float | None) -> None:
     """Each coordinate given is a finite number inside its bounds."""
     if lat is not None and not in_range(lat, LAT_MIN, LAT_MAX):
-        raise Invalid("invalid", "Latitude is between -90 and 90.", field="lat")
+        raise Invalid("invalid", gettext_noop("Latitude is between -90 and 90."), field="lat")
     if lon is not None and not in_range(lon, LON_MIN, LON_MAX):
-        raise Invalid("invalid", "Longitude is between -180 and 180.", field="lon")
+        raise Invalid("invalid", gettext_noop("Longitude is between -180 and 180."), field="lon")
 
 
 HIDDEN_DETAIL = "A moderator hid this action: it takes no more pledges, check-ins or deeds."
@@ -107,28 +106,28 @@ def check_open(action: Action, now: datetime) -> None:
     """Open for pledges: neither ended nor cancelled."""
     phase = action.phase_at(now)
     if phase == Phase.CANCELLED:
-        raise Conflict("cancelled", _("This action was cancelled."))
+        raise Conflict("cancelled", gettext_noop("This action was cancelled."))
     if phase == Phase.ENDED:
-        raise Conflict("ended", _("This action has ended."))
+        raise Conflict("ended", gettext_noop("This action has ended."))
 
 
 def check_not_cancelled(action: Action, now: datetime) -> None:
     """Check-ins (judged later against the window) and messages are taken until a cancel."""
     if action.phase_at(now) == Phase.CANCELLED:
-        raise Conflict("cancelled", "This action was cancelled.")
+        raise Conflict("cancelled", gettext_noop("This action was cancelled."))
 
 
 def check_not_started(action: Action, now: datetime) -> None:
     check_visible(action)
     if action.phase_at(now) != Phase.SCHEDULED:
-        raise Conflict("started", "Only an action that has not started can move to a new time.")
+        raise Conflict("started", gettext_noop("Only an action that has not started can move to a new time."))
 
 
 def clean_new_start(starts_at: datetime, duration_minutes: int, now: datetime) -> datetime:
     if starts_at.tzinfo is None:
-        raise Invalid("invalid", "Give the start time with a time zone (ISO 8601).", field="starts_at")
+        raise Invalid("invalid", gettext_noop("Give the start time with a time zone (ISO 8601)."), field="starts_at")
     if starts_at < now:
-        raise Invalid("invalid", "The start time is in the past.", field="starts_at")
+        raise Invalid("invalid", gettext_noop("The start time is in the past."), field="starts_at")
     if starts_at > now + timedelta(days=settings.GOODMOB["MAX_FUTURE_DAYS"]):
         raise Invalid(
             "invalid", f"The start is at most {settings.GOODMOB['MAX_FUTURE_DAYS']} days ahead.", field="starts_at"
@@ -171,7 +170,7 @@ def counts_on_public_map(joined: datetime, action: Action) -> bool:
 
 def check_deed_window(action: Action, now: datetime) -> None:
     if action.status == Phase.CANCELLED or now > action.ends_at + DEED_GRACE:
-        raise Conflict("ended", "This action is over; deeds can no longer be marked.")
+        raise Conflict("ended", gettext_noop("This action is over; deeds can no longer be marked."))
 
 
 def check_idempotency_key(key: str) -> None:
@@ -224,16 +223,18 @@ def clean_dispatch(data: DispatchInput, launch: LaunchInput, now: datetime) -> D
     """Asking watchers nearby for `people` helpers, from `begins_at` (now where left out)
     until the start. The action needs a place: rings widen around it."""
     if launch.lat is None or launch.lon is None or launch.radius_m is None:
-        raise Invalid("invalid", "Nearby dispatch needs a place, not “anywhere”.", field="dispatch")
+        raise Invalid("invalid", gettext_noop("Nearby dispatch needs a place, not “anywhere”."), field="dispatch")
     if not 1 <= data.people <= DISPATCH_PEOPLE_MAX:
         raise Invalid("invalid", f"Ask for 1 to {DISPATCH_PEOPLE_MAX:,} people.", field="people")
     if not 1 <= data.max_radius_km <= DISPATCH_RADIUS_KM_MAX:
         raise Invalid("invalid", f"The radius is 1 to {DISPATCH_RADIUS_KM_MAX} km.", field="max_radius_km")
     begins_at = data.begins_at or now
     if begins_at.tzinfo is None:
-        raise Invalid("invalid", "Give the dispatch's start with a time zone (ISO 8601).", field="begins_at")
+        raise Invalid(
+            "invalid", gettext_noop("Give the dispatch's start with a time zone (ISO 8601)."), field="begins_at"
+        )
     if begins_at >= launch.starts_at:
-        raise Invalid("invalid", "Dispatch begins before the action starts.", field="begins_at")
+        raise Invalid("invalid", gettext_noop("Dispatch begins before the action starts."), field="begins_at")
     return replace(data, begins_at=max(begins_at, now))
 
 
@@ -280,17 +281,17 @@ def clean_launch(data: LaunchInput, now: datetime) -> LaunchInput:
     if data.capacity is not None and not 1 <= data.capacity <= CAPACITY_MAX:
         raise Invalid("invalid", f"Capacity is 1 to {CAPACITY_MAX:,} people (or leave it empty).", field="capacity")
     if data.starts_at.tzinfo is None:
-        raise Invalid("invalid", "Give the start time with a time zone (ISO 8601).", field="starts_at")
+        raise Invalid("invalid", gettext_noop("Give the start time with a time zone (ISO 8601)."), field="starts_at")
     if data.starts_at < now - timedelta(minutes=1):
-        raise Invalid("invalid", "The start time is in the past.", field="starts_at")
+        raise Invalid("invalid", gettext_noop("The start time is in the past."), field="starts_at")
     max_days = settings.GOODMOB["MAX_FUTURE_DAYS"]
     if data.starts_at > now + timedelta(days=max_days):
         raise Invalid("invalid", f"The start is at most {max_days} days ahead.", field="starts_at")
     if data.radius_m is not None:
         if data.lat is None or data.lon is None:
-            raise Invalid("invalid", "A place needs a latitude and a longitude.", field="lat")
+            raise Invalid("invalid", gettext_noop("A place needs a latitude and a longitude."), field="lat")
         if not RADIUS_MIN <= data.radius_m <= RADIUS_MAX:
-            raise Invalid("invalid", "The radius is 10 m to 50 km (or anywhere).", field="radius_m")
+            raise Invalid("invalid", gettext_noop("The radius is 10 m to 50 km (or anywhere)."), field="radius_m")
     check_coordinates(data.lat, data.lon)
     check_allowed(title, "title")
     check_allowed(deed, "deed")
@@ -316,15 +317,23 @@ def clean_checkin(action: Action, data: CheckInInput, now: datetime) -> CheckInI
     located = any(v is not None for v in (data.lat, data.lon, data.accuracy_m))
     if located or not (action.is_anywhere or code):
         if data.lat is None or data.lon is None:
-            raise Invalid("invalid", "Send your location (lat and lon) or the code on the screen.", field="lat")
+            raise Invalid(
+                "invalid", gettext_noop("Send your location (lat and lon) or the code on the screen."), field="lat"
+            )
         check_coordinates(data.lat, data.lon)
         if not in_range(data.accuracy_m, 0, ACCURACY_MAX):
-            raise Invalid("invalid", "Send accuracy_m, the fix's accuracy in metres (0 or more).", field="accuracy_m")
+            raise Invalid(
+                "invalid",
+                gettext_noop("Send accuracy_m, the fix's accuracy in metres (0 or more)."),
+                field="accuracy_m",
+            )
     if data.fixed_at is not None:
         if data.fixed_at.tzinfo is None:
-            raise Invalid("invalid", "Give fixed_at with a time zone (ISO 8601).", field="fixed_at")
+            raise Invalid("invalid", gettext_noop("Give fixed_at with a time zone (ISO 8601)."), field="fixed_at")
         if data.fixed_at > now + CLOCK_SKEW:
-            raise Invalid("invalid", "fixed_at is in the future: send when the fix was taken.", field="fixed_at")
+            raise Invalid(
+                "invalid", gettext_noop("fixed_at is in the future: send when the fix was taken."), field="fixed_at"
+            )
     return CheckInInput(key, data.lat, data.lon, data.accuracy_m, code, data.fixed_at)
 
 

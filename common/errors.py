@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class ServiceError(Exception):
     """A refusal with a machine-readable code, a human sentence and an HTTP status."""
@@ -20,11 +22,17 @@ class ServiceError(Exception):
     ):
         super().__init__(detail)
         self.code = code
-        self.detail = detail
+        self._detail = detail
         self.field = field
         self.retry_after = retry_after  # seconds, sent as Retry-After (429, 503)
         if status is not None:
             self.status = status
+
+    @property
+    def detail(self) -> str:
+        """The sentence in the language of the request being answered: the English one is
+        the catalogue's key (marked with gettext_noop where it is raised)."""
+        return gettext(self._detail)
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}

@@ -73,3 +73,14 @@ def test_the_verdict_on_the_socket_speaks_the_persons_language(action):
     services.verify_pending(live.pk)
     judged = CheckIn.objects.select_related("pledge__user__profile").get(pk=made.pk)
     assert listeners._in_their_language(live, judged)["detail"].startswith("You're about")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_from_a_service_speaks_polish_too(client, action):
+    from . import factories
+
+    client.force_login(factories.guest("Ola"))
+    answer = post(client, f"/api/v1/actions/{action.slug}/deeds", {}, {"Accept-Language": "pl"})
+    assert answer.status_code == 409 and answer.json()["detail"].startswith("Najpierw zamelduj się")
+    english = post(client, f"/api/v1/actions/{action.slug}/deeds", {}, {"Accept-Language": "en"})
+    assert english.json()["detail"].startswith("Check in on the spot first")

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from common.errors import Conflict
 
@@ -47,7 +48,9 @@ def check_in(action: Action, user: User, data: rules.CheckInInput) -> tuple[Chec
         if existing.idempotency_key == data.idempotency_key:
             kept = existing.lat is not None or data.lat is None  # the retention sweep may have dropped them
             if kept and any(getattr(existing, name) != value for name, value in fields.items()):
-                raise Conflict("idempotency_key_reused", "That idempotency_key was already used with other data.")
+                raise Conflict(
+                    "idempotency_key_reused", gettext_noop("That idempotency_key was already used with other data.")
+                )
             return existing, False
         if existing.status != CheckInStatus.REJECTED:
             return existing, False  # one check-in per person
@@ -82,7 +85,9 @@ def mark_deed_done(action: Action, user: User) -> tuple[CheckIn, bool]:
     rules.check_visible(action)
     checkin = CheckIn.objects.filter(action=action, pledge__user=user).first()
     if checkin is None or checkin.status != CheckInStatus.VERIFIED:
-        raise Conflict("not_verified", "Check in on the spot first: a deed counts after a verified check-in.")
+        raise Conflict(
+            "not_verified", gettext_noop("Check in on the spot first: a deed counts after a verified check-in.")
+        )
     if checkin.deed_done_at is not None:
         return checkin, False
     now = timezone.now()

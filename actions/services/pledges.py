@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.selectors import get_profile
 from common.errors import Conflict
@@ -42,7 +43,7 @@ def pledge(
         current = Action.objects.select_for_update(no_key=True).get(pk=action.pk)
         rules.check_open(current, now)
         if Pledge.objects.filter(action=current).count() >= (current.capacity or 0):
-            raise Conflict("full", "This action is full.")
+            raise Conflict("full", gettext_noop("This action is full."))
         return _insert_pledge(made)
 
 
