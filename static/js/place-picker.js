@@ -7,6 +7,14 @@ import { api } from "./action-view.js";
 import { node } from "./live.js";
 
 const KRAKOW = [50.0617, 19.9373];
+const ZONE = { color: "#0f766e", weight: 2 };
+
+// The tiles a box names (data-tiles, data-attribution) under a map; false when it names none.
+function addTiles(L, map, box) {
+  if (!box.dataset.tiles) return false;
+  L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
+  return true;
+}
 
 export function placePicker(form) {
   const box = form.querySelector("[data-place-map]");
@@ -29,14 +37,10 @@ export function placePicker(form) {
   const typed = () => [Number.parseFloat(lat.value), Number.parseFloat(lon.value)];
   const known = () => typed().every(Number.isFinite);
   const map = L.map(box.querySelector("[data-map-canvas]"), { zoomControl: true, attributionControl: Boolean(box.dataset.tiles) });
-  if (box.dataset.tiles) {
-    L.tileLayer(box.dataset.tiles, { maxZoom: 19, attribution: box.dataset.attribution }).addTo(map);
-  } else {
-    box.classList.add("no-tiles");
-  }
+  if (!addTiles(L, map, box)) box.classList.add("no-tiles");
   map.setView(known() ? typed() : KRAKOW, known() ? 16 : 13);
   const pin = L.marker(known() ? typed() : KRAKOW, { draggable: true, keyboard: true, title: gettext("The spot") });
-  const zone = L.circle(known() ? typed() : KRAKOW, { radius: Number(radius.value) || 150, color: "#0f766e", weight: 2 });
+  const zone = L.circle(known() ? typed() : KRAKOW, { radius: Number(radius.value) || 150, ...ZONE });
   if (known()) pin.addTo(map), zone.addTo(map);
 
   const place = ([latitude, longitude], { fly = false } = {}) => {
@@ -91,16 +95,17 @@ export function placePicker(form) {
 // Directions link beside it always works).
 export function placeView(box) {
   if (!box) return;
-  const { lat, lon, radius, tiles, attribution } = box.dataset;
-  if (!window.L || !tiles) {
+  const { lat, lon, radius } = box.dataset;
+  if (!window.L || !box.dataset.tiles) {
     box.hidden = true;
     return;
   }
   const L = window.L;
   const at = [Number(lat), Number(lon)];
-  const map = L.map(box, { scrollWheelZoom: false, zoomControl: true });
-  L.tileLayer(tiles, { maxZoom: 19, attribution }).addTo(map);
-  const zone = L.circle(at, { radius: Number(radius), color: "#0f766e", weight: 2 }).addTo(map);
+  // A view first: a circle measures its bounds through the map's projection.
+  const map = L.map(box, { scrollWheelZoom: false, zoomControl: true }).setView(at, 16);
+  addTiles(L, map, box);
+  const zone = L.circle(at, { radius: Number(radius), ...ZONE }).addTo(map);
   L.marker(at, { keyboard: false, title: box.getAttribute("aria-label") }).addTo(map);
   map.fitBounds(zone.getBounds(), { padding: [18, 18] });
 }

@@ -159,3 +159,17 @@ def test_the_qr_beside_the_code_fills_it_in(live_url, phone):
     join(page, "Ola")  # a reload on the way
     expect(page.get_by_test_id("presence-code")).to_have_value(code)
     expect(page.get_by_test_id("presence-code")).to_be_visible()
+
+
+def test_with_map_tiles_configured_the_page_draws_the_zone_and_keeps_working(live_url, phone, settings):
+    # A tile server that is not there: the map still draws the zone, and nothing after it
+    # on the page breaks (a Leaflet error once stopped the script before the dock).
+    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    action = factories.action(factories.member("olga"))
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_url}/a/{action.slug}")
+    expect(page.locator("[data-place-view] path.leaflet-interactive")).to_be_visible()  # the zone
+    expect(page.get_by_test_id("pledge")).to_be_in_viewport()
+    assert errors == []
