@@ -127,9 +127,12 @@ def update_profile(user: User, *, name: str | None = None, named_in_cascade: boo
 
 def remember_language(user: User | AnonymousUser, language: str) -> None:
     """The language alerts and emails will speak to this person (one of LANGUAGES)."""
-    if not user.is_authenticated or language not in dict(settings.LANGUAGES):
+    if not isinstance(user, User) or language not in dict(settings.LANGUAGES):
         return
-    Profile.objects.filter(user=user).exclude(language=language).update(language=language)
+    profile = ensure_profile(user)  # loaded already by any page's top bar: no write unless it changed
+    if profile.language != language:
+        profile.language = language
+        profile.save(update_fields=["language"])
 
 
 def ensure_profile(user: User) -> Profile:

@@ -128,18 +128,9 @@ class ForkForm(LaunchForm):
 
 
 def again_from(previous: Action) -> dict[str, object]:
-    """ "Launch again": everything of an earlier action but its time."""
-    return {
-        **rules.copied_by_fork(previous),
-        "deed": previous.deed,
-        "place_name": previous.place_name,
-        "lat": previous.lat,
-        "lon": previous.lon,
-        "radius_m": previous.radius_m or rules.DEFAULT_RADIUS,
-        "anywhere": previous.is_anywhere,
-        "capacity": previous.capacity,
-        "starts_at": default_start(),
-    }
+    """ "Launch again": what a fork would copy, and the deed and place as well."""
+    where = {"place_name": previous.place_name, "lat": previous.lat, "lon": previous.lon}
+    return {**ForkForm.initial_from(previous), **where, "deed": previous.deed, "capacity": previous.capacity}
 
 
 def default_start() -> datetime:

@@ -47,7 +47,7 @@ export function createActionView(
     const { counts } = view.state;
     root.querySelectorAll("[data-count]").forEach((el) => (el.textContent = (counts[el.dataset.count] ?? 0).toLocaleString()));
     // A goal can be beaten: the bar fills, then a second bar runs over it for the next lap.
-    const share = counts.goal ? (100 * counts.deeds) / counts.goal : 0;
+    const share = goalShare(counts);
     root.querySelectorAll("[data-progress]").forEach((bar) => (bar.style.width = `${Math.min(100, share)}%`));
     root.querySelectorAll("[data-stretch]").forEach((bar) => (bar.style.width = `${Math.min(100, Math.max(0, share - 100))}%`));
     root.querySelectorAll("[data-percent]").forEach((el) => (el.textContent = `${Math.floor(share)}%`));
@@ -150,10 +150,28 @@ export function messageBanner(el) {
     el.querySelector("[data-message-text]").textContent = message.text;
     el.hidden = false;
     if (!quiet) {
-      el.classList.remove("flash-in");
-      void el.offsetWidth;
-      el.classList.add("flash-in");
+      replay(el, "flash-in");
       navigator.vibrate?.(200);
     }
   };
+}
+
+// How far along the goal is, in percent: past 100 once it is beaten.
+export function goalShare(counts) {
+  return counts.goal ? (100 * counts.deeds) / counts.goal : 0;
+}
+
+const MILESTONES = [25, 50, 75, 100, 150, 200, 300, 500];
+
+// The last milestone the tally has passed (0 before the first).
+export function milestoneOf(counts) {
+  const share = goalShare(counts);
+  return MILESTONES.filter((m) => share >= m).pop() ?? 0;
+}
+
+// Restarts a CSS animation: off, a reflow, on again.
+export function replay(el, className) {
+  el.classList.remove(className);
+  void el.offsetWidth;
+  el.classList.add(className);
 }

@@ -1,7 +1,7 @@
 // The participant's action page: join, countdown, "I'm here", "Done!".
 import { api, createActionView, messageBanner, readJson } from "./action-view.js";
 import { renderRaid, renderSpotlight } from "./attention.js";
-import { formatRemaining, localizeTimes, openSocket, shareLink, wireCopyButtons } from "./live.js";
+import { clockTime, formatRemaining, localizeTimes, openSocket, shareLink, wireCopyButtons } from "./live.js";
 import { format, gettext, ngettext } from "./i18n.js";
 import { Outbox, worthRetrying } from "./outbox.js";
 import { placeView } from "./place-picker.js";
@@ -93,7 +93,7 @@ function renderMe() {
 }
 
 function queuedWords(entry) {
-  const at = new Date(Date.parse(entry.fixed_at)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const at = clockTime(entry.fixed_at, { seconds: true });
   return format(gettext("No signal. Your check-in from %(at)s is saved on this phone and goes out by itself the moment the signal returns."), { at });
 }
 

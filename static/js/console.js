@@ -1,7 +1,7 @@
 // Organizer console: the live funnel, messages to everyone, end and cancel.
 import { api, createActionView, readJson } from "./action-view.js";
 import { gettext } from "./i18n.js";
-import { node, wireCopyButtons } from "./live.js";
+import { clockTime, node, wireCopyButtons } from "./live.js";
 import { methodWords, verifiedWords } from "./words.js";
 
 const root = document.getElementById("action");
@@ -34,7 +34,7 @@ function showSent(messages) {
   $("[data-sent]").replaceChildren(
     ...messages.map((m) => {
       const item = node("li", "sent-item");
-      item.append(node("span", "sent-text", m.text), node("time", "sent-at", `${clockTime(m.at)} · ${gettext("sent")} ✓`));
+      item.append(node("span", "sent-text", m.text), node("time", "sent-at", `${clockTime(m.at, { seconds: true })} · ${gettext("sent")} ✓`));
       item.lastChild.dateTime = m.at;
       return item;
     }),
@@ -48,10 +48,6 @@ const STAGE_WORDS = {
   here: gettext("here"),
   done: gettext("done"),
 };
-
-function clockTime(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
 
 // The live list of people and where each one is; at most once a second.
 let peopleTimer = null;
@@ -70,7 +66,7 @@ function refreshPeople() {
         stage.append(node("span", `stage stage-${person.stage}`, STAGE_WORDS[person.stage] ?? person.stage));
         const how = [person.stage === "refused" ? person.reason.replaceAll("_", " ") : person.method && methodWords(person.method)];
         if (person.synced_late) how.push(methodWords("synced_late"));
-        row.append(node("td", "", person.name), stage, node("td", "muted", how.filter(Boolean).join(" · ")), node("td", "muted", clockTime(person.at)));
+        row.append(node("td", "", person.name), stage, node("td", "muted", how.filter(Boolean).join(" · ")), node("td", "muted", clockTime(person.at, { seconds: true })));
         return row;
       }),
     );

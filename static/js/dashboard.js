@@ -1,5 +1,5 @@
 // The livestream dashboard: legible from across a room, updates live, heals itself.
-import { api, createActionView, messageBanner } from "./action-view.js";
+import { api, createActionView, messageBanner, milestoneOf, replay } from "./action-view.js";
 import { renderRaid, renderSpotlight } from "./attention.js";
 import { liveCascade } from "./cascade.js";
 import { format, gettext, ngettext } from "./i18n.js";
@@ -9,21 +9,14 @@ const root = document.getElementById("action");
 const ticker = root.querySelector("[data-ticker]");
 const celebration = document.querySelector("[data-celebration]");
 const showMessage = messageBanner(document.querySelector("[data-message]"));
-const MILESTONES = [25, 50, 75, 100, 150, 200, 300, 500];
 let reached = 0;
 
-function milestoneOf(counts) {
-  const share = counts.goal ? (100 * counts.deeds) / counts.goal : 0;
-  return MILESTONES.filter((m) => share >= m).pop() ?? 0;
-}
 
 // Shows `el` with `text`, restarts its pop animation, hides it after `ms`.
 function pop(el, text, ms) {
   el.querySelector("span").textContent = text;
   el.hidden = false;
-  el.classList.remove("pop");
-  void el.offsetWidth;
-  el.classList.add("pop");
+  replay(el, "pop");
   clearTimeout(el.popTimer);
   el.popTimer = setTimeout(() => (el.hidden = true), ms);
 }
@@ -32,12 +25,6 @@ function pop(el, text, ms) {
 function celebrate(milestone) {
   const words = milestone === 100 ? gettext("Goal reached!") : milestone > 100 ? gettext("%(percent)s of the goal!") : gettext("%(percent)s there!");
   pop(celebration, format(words, { percent: `${milestone}%` }), 5000);
-}
-
-function bump(el) {
-  el.classList.remove("bump");
-  void el.offsetWidth;
-  el.classList.add("bump");
 }
 
 // After the end the join invitation gives way to the end card (and where the crowd went).
@@ -102,7 +89,7 @@ const view = createActionView(root, {
     // "Anywhere" with no area to show yet: the room goes to the cascade.
     root.querySelector("[data-map]").hidden = state.action.lat === null && state.cells.length === 0;
     renderEnd({ ...state, phase: view?.phase ?? state.phase });
-    if (previous && state.counts.deeds > previous.counts.deeds) bump(root.querySelector("[data-bump]"));
+    if (previous && state.counts.deeds > previous.counts.deeds) replay(root.querySelector("[data-bump]"), "bump");
     const milestone = milestoneOf(state.counts);
     if (previous === null) reached = milestone;  // no fanfare for what was already reached
     else if (milestone > reached) {

@@ -130,8 +130,13 @@ export function localizeTimes(root = document) {
     el.textContent = localTime(el.getAttribute("datetime"));
   });
   root.querySelectorAll("[data-local-clock]").forEach((el) => {
-    el.textContent = new Date(el.getAttribute("datetime")).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
+    el.textContent = clockTime(el.getAttribute("datetime"));
   });
+}
+
+// A time of day in the viewer's zone and the page's language.
+export function clockTime(iso, { seconds = false } = {}) {
+  return new Date(iso).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit", ...(seconds && { second: "2-digit" }) });
 }
 
 // An element with a class and text: the pages build their cards with it (never innerHTML
