@@ -4,13 +4,13 @@ shape shared by the page, the socket and the API; protocol.py holds its schema."
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile
@@ -197,7 +197,38 @@ def announcement_message(made: Announcement) -> dict[str, Any]:
     return {"type": "message", "id": made.pk, "slug": made.action.slug, "text": made.text, "at": iso(made.created_at)}
 
 
-def verdict_detail(action: Action, checkin: CheckIn) -> str:
+class VerdictView(NamedTuple):
+    """The columns a verdict frame reads (VERDICT_COLUMNS, in order, after the person's)."""
+
+    pk: int
+    status: str
+    reason: str
+    distance_m: float | None
+    deed_done_at: datetime | None
+    method: str
+    synced_late: bool
+
+
+VERDICT_COLUMNS = ("pk", "status", "reason", "distance_m", "deed_done_at", "method", "synced_late")
+
+
+def verdict_frames(action: Action, checkin_ids: tuple[int, ...]) -> list[tuple[int, dict[str, Any]]]:
+    """(user id, frame) of each check-in's verdict, in the language its person last used
+    the site in: one query of plain columns, one language switch per language."""
+    rows = CheckIn.objects.filter(pk__in=checkin_ids).values_list(
+        "pledge__user_id", "pledge__user__profile__language", *VERDICT_COLUMNS
+    )
+    by_language: dict[str, list[tuple[int, VerdictView]]] = {}
+    for user_id, language, *columns in rows:
+        by_language.setdefault(language or "", []).append((user_id, VerdictView(*columns)))
+    frames = []
+    for language, people in by_language.items():
+        with translation.override(language or None):
+            frames += [(user_id, checkin_message(action, view)) for user_id, view in people]
+    return frames
+
+
+def verdict_detail(action: Action, checkin: CheckIn | VerdictView) -> str:
     if checkin.status == CheckInStatus.REJECTED and checkin.reason == "too_far" and checkin.distance_m is not None:
         return str(_("You're about %(away)s m from the spot. Get within %(radius)s m and try again.")) % {
             "away": f"{round(checkin.distance_m):,}",
@@ -208,7 +239,7 @@ def verdict_detail(action: Action, checkin: CheckIn) -> str:
     return str(VERDICT_WORDS.get(checkin.reason or checkin.status, _("Check-in rejected. Try again.")))
 
 
-def checkin_state(action: Action, checkin: CheckIn) -> dict[str, Any]:
+def checkin_state(action: Action, checkin: CheckIn | VerdictView) -> dict[str, Any]:
     return {
         "id": checkin.pk,
         "slug": action.slug,
@@ -222,7 +253,7 @@ def checkin_state(action: Action, checkin: CheckIn) -> dict[str, Any]:
     }
 
 
-def checkin_message(action: Action, checkin: CheckIn) -> dict[str, Any]:
+def checkin_message(action: Action, checkin: CheckIn | VerdictView) -> dict[str, Any]:
     return {"type": "checkin", **checkin_state(action, checkin)}
 
 

@@ -79,7 +79,9 @@ def cpu_seconds(pids: list[int]) -> float:
                 fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime + stime
+            # utime + stime, and the same of children that ended and were reaped (a
+            # PostgreSQL backend whose client left).
+            total += sum(int(f) for f in fields[11:15])
     return total / CLOCK_TICKS
 
 
@@ -162,3 +164,54 @@ class Output:
                     tail = "".join(self.lines[-40:])
                     raise AssertionError(f"no {times} line(s) with {text!r} within {timeout:.0f}s:\n{tail}")
                 self.changed.wait(left)
+
+
+def parent_pid(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("PPid:"):
+            return int(line.split()[1])
+    raise LookupError(pid)
+
+
+def postgres_pids(database_url: str) -> list[int]:
+    """The PostgreSQL server of `database_url` (its postmaster, so every backend and the
+    WAL writer, checkpointer... with it), when it runs on this machine; else []."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            return [parent_pid(backend)]  # while the backend lives
+        except (OSError, LookupError):
+            return []
+
+
+def redis_pids(redis_url: str) -> list[int]:
+    import redis
+
+    pid = int(redis.Redis.from_url(redis_url).info("server")["process_id"])
+    return [pid] if Path(f"/proc/{pid}").exists() else []
+
+
+class CpuMeter:
+    """CPU seconds spent by each kind of process between `start()` and `stop()`, read
+    from /proc: the figure that carries from machine to machine is the CPU per unit of
+    work, not the rate one box reached."""
+
+    def __init__(self, kinds: dict[str, list[int]]) -> None:
+        self.kinds = kinds
+        self.before: dict[str, float] = {}
+        self.spent: dict[str, float] = {}
+
+    def start(self) -> None:
+        self.before = {kind: cpu_seconds(pids) for kind, pids in self.kinds.items()}
+        self.started = time.monotonic()
+
+    def stop(self) -> None:
+        self.wall = time.monotonic() - self.started
+        self.spent = {kind: cpu_seconds(pids) - self.before[kind] for kind, pids in self.kinds.items()}
+
+    def per_unit_ms(self, units: int) -> dict[str, float]:
+        per = {kind: round(1000 * s / max(1, units), 3) for kind, s in self.spent.items()}
+        per["total"] = round(sum(per.values()), 3)
+        return per

@@ -24,8 +24,9 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import percentile, report  # noqa: E402
-from bench.loadgen import Pool, post, ramp, run_schedule  # noqa: E402
+from bench.clients import run_clients  # noqa: E402
+from bench.common import CpuMeter, percentile, postgres_pids, redis_pids, report  # noqa: E402
+from bench.loadgen import post, ramp  # noqa: E402
 from bench.stack import Stack, start_django  # noqa: E402
 from bench.wsclient import handshake  # noqa: E402
 
@@ -94,40 +95,44 @@ async def open_dashboard(port: int, slug: str) -> Dashboard:
     return dashboard
 
 
-def checkin_requests(slug: str, ports: list[int], people: list[tuple[int, str]]) -> list[bytes]:
+def checkin_requests(slug: str, ports: list[int], people: list[tuple[int, str]]) -> list[tuple[int, bytes]]:
     """One check-in per participant at the spot, round-robin over the web processes."""
-    return [
-        post(
-            f"/api/v1/actions/{slug}/checkins",
-            f"127.0.0.1:{ports[n % len(ports)]}",
-            json.dumps({**SPOT, "idempotency_key": uuid.uuid4().hex}).encode(),
-            {"Authorization": f"Bearer {token}"},
-        )
-        for n, (_, token) in enumerate(people)
-    ]
+    requests = []
+    for n, (_, token) in enumerate(people):
+        port = ports[n % len(ports)]
+        body = json.dumps({**SPOT, "idempotency_key": uuid.uuid4().hex}).encode()
+        auth = {"Authorization": f"Bearer {token}"}
+        requests.append((port, post(f"/api/v1/actions/{slug}/checkins", f"127.0.0.1:{port}", body, auth)))
+    return requests
+
+
+def process_kinds(stack: Stack) -> dict[str, list[int]]:
+    return {
+        "web": [p.pid for p in stack.webs],
+        "worker": [p.pid for p in stack.workers],
+        "postgresql": postgres_pids(stack.env["DATABASE_URL"]),
+        "redis": redis_pids(stack.env["REDIS_URL"]),
+    }
 
 
 async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: argparse.Namespace) -> dict:
     ports = stack.ports
     dashboard = await open_dashboard(ports[-1], slug)
     payloads = checkin_requests(slug, ports, people)
-    # One connection pool per web process: each payload names its port in Host.
-    pools = [Pool("127.0.0.1", [p], args.connections // len(ports)) for p in ports]
-
-    async def send_all() -> tuple[float, list]:
-        split = [[p for n, p in enumerate(payloads) if n % len(ports) == i] for i in range(len(ports))]
-        share = 1 / len(ports)
-
-        def due_share(t: float) -> float:
-            return ramp(args.start_rate, args.rate, args.ramp)(t) * share
-
-        runs = await asyncio.gather(
-            *(run_schedule(pool, part, due_share, args.duration) for pool, part in zip(pools, split, strict=True))
-        )
-        start = min(r[0] for r in runs)
-        return start, [res for r in runs for res in r[1]]
-
-    start, results = await send_all()
+    meter = CpuMeter(process_kinds(stack))
+    meter.start()
+    loop = asyncio.get_running_loop()
+    # The clients run in processes of their own; this loop keeps the dashboard socket.
+    start, clients = await loop.run_in_executor(
+        None,
+        run_clients,
+        payloads,
+        ramp(args.start_rate, args.rate, args.ramp),
+        args.duration,
+        args.clients,
+        args.connections,
+    )
+    results = [result for client in clients for result in client.results]
     accepted = [r for r in results if r.status == 202]
     ids = sorted(json.loads(r.body)["id"] for r in accepted)
     by_id = {json.loads(r.body)["id"]: r for r in accepted}
@@ -148,6 +153,7 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
             break
         await asyncio.sleep(0.25)
     dashboard.transport.close()
+    meter.stop()
 
     e2e = []
     snapshot_index = 0
@@ -187,6 +193,7 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
         }
 
     proof = await sync_to_async(audit)()
+    cpu = meter.per_unit_ms(len(accepted))
     return {
         "bench": "ingest",
         "webs": len(ports),
@@ -209,6 +216,11 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
         "timed_out": statuses.get("0", 0),
         "none_lost": proof["stored"] == len(accepted) and proof["decided"] == len(accepted),
         **proof,
+        # CPU per accepted (and decided) check-in, from the first request until the last
+        # verdict is on the dashboard, by kind of process; the clients are not counted.
+        **{f"cpu_ms_{kind}": ms for kind, ms in cpu.items()},
+        "clients": len(clients),
+        "client_core_max": round(max(c.core_share for c in clients), 2),
     }
 
 
@@ -228,6 +240,12 @@ COLUMNS = [
     ("decided", "decided"),
     ("none_lost", "none lost"),
     ("tally_equals_rows", "tally = rows"),
+    ("cpu_ms_web", "web ms"),
+    ("cpu_ms_worker", "worker ms"),
+    ("cpu_ms_postgresql", "pg ms"),
+    ("cpu_ms_redis", "redis ms"),
+    ("cpu_ms_total", "CPU ms/check-in"),
+    ("client_core_max", "busiest client"),
 ]
 
 
@@ -255,6 +273,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--webs", type=int, default=1)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--connections", type=int, default=256)
+    p.add_argument("--clients", type=int, default=2, help="load generator processes")
     p.add_argument("--settle", type=float, default=120, help="seconds to wait for the last verdicts")
     return p
 

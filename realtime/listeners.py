@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.utils import translation
-
 from actions import events, selectors
-from actions.models import Action, Announcement, CheckIn, Pledge, Raid
+from actions.models import Action, Announcement, Pledge, Raid
 from common import coalesce
 
 from . import publish
@@ -32,17 +30,8 @@ def redraw_cascade(event: events.ShareVisited) -> None:
 @events.listen(events.CheckInsVerified, events.CheckInsRejected)
 def tell_verdicts(event: events.CheckInsVerified | events.CheckInsRejected) -> None:
     action = Action.objects.filter(pk=event.action_id).first()
-    if action is None:
-        return
-    checkins = CheckIn.objects.filter(pk__in=event.checkin_ids).select_related("pledge__user__profile")
-    publish.to_each_user((c.pledge.user_id, _in_their_language(action, c)) for c in checkins)
-
-
-def _in_their_language(action: Action, checkin: CheckIn) -> dict[str, Any]:
-    """The verdict's sentence in the language the person last used the site in."""
-    profile = getattr(checkin.pledge.user, "profile", None)
-    with translation.override(profile.language if profile and profile.language else None):
-        return selectors.checkin_message(action, checkin)
+    if action is not None:
+        publish.to_each_user(selectors.verdict_frames(action, event.checkin_ids))
 
 
 def _tell_then_recount(event: events.Event, frame_of: Callable[[Action], dict[str, Any]]) -> None:

@@ -54,25 +54,20 @@ def test_the_verdict_on_the_socket_speaks_the_persons_language(action):
     from datetime import timedelta
 
     from accounts.models import Profile
-    from actions import services
-    from actions.models import CheckIn
-    from realtime import listeners
+    from actions import selectors, services
 
     from . import factories
 
     live = factories.move_clock(action, starts_in=timedelta(minutes=-1))
-    ola = factories.guest("Ola")
+    ola, ed = factories.guest("Ola"), factories.guest("Ed")
     Profile.objects.filter(user=ola).update(language="pl")
-    made, _ = services.check_in(live, ola, services.CheckInInput("lang-00001", lat=50.2, lon=19.9, accuracy_m=5))
+    far = {"lat": 50.2, "lon": 19.9, "accuracy_m": 5}
+    polish, _ = services.check_in(live, ola, services.CheckInInput("lang-00001", **far))
+    english, _ = services.check_in(live, ed, services.CheckInInput("lang-00002", **far))
     services.verify_pending(live.pk)
-    judged = CheckIn.objects.select_related("pledge__user__profile").get(pk=made.pk)
-    frame = listeners._in_their_language(live, judged)
-    assert frame["reason"] == "too_far" and frame["detail"].startswith("Jesteś ok.")
-    english = factories.guest("Ed")
-    made, _ = services.check_in(live, english, services.CheckInInput("lang-00002", lat=50.2, lon=19.9, accuracy_m=5))
-    services.verify_pending(live.pk)
-    judged = CheckIn.objects.select_related("pledge__user__profile").get(pk=made.pk)
-    assert listeners._in_their_language(live, judged)["detail"].startswith("You're about")
+    frames = dict(selectors.verdict_frames(live, (polish.pk, english.pk)))
+    assert frames[ola.pk]["reason"] == "too_far" and frames[ola.pk]["detail"].startswith("Jesteś ok.")
+    assert frames[ed.pk]["detail"].startswith("You're about")
 
 
 @pytest.mark.django_db(transaction=True)
