@@ -19,7 +19,7 @@ from django.contrib.auth.models import User
 
 from accounts.auth import users_for_tokens
 from accounts.selectors import handle_of
-from common import ratelimit
+from common import metrics, ratelimit
 from common.errors import UNAUTHORIZED, NotFound, ServiceError
 from common.pool import GroupCommit, run_in_background
 
@@ -115,6 +115,7 @@ def check_in_batch(calls: list[CheckInCall]) -> list[Answer]:
             results = services.check_in_many(action, entries)
         for (n, _), result in zip(allowed, results, strict=True):
             answers[n] = result if isinstance(result, ServiceError) else (202, selectors.checkin_state(action, result))
+        metrics.CHECKINS_ACCEPTED.inc(sum(not isinstance(r, ServiceError) for r in results))
     return answers
 
 

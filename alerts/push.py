@@ -21,7 +21,7 @@ from django.db import transaction
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
-from common import outbound
+from common import metrics, outbound
 from common.errors import Invalid, ServiceError
 
 from .models import PushSubscription
@@ -93,6 +93,12 @@ class Sent:
 
 def send(subscription: PushSubscription, message: dict[str, Any]) -> Sent:
     """One encrypted push. `gone`: the push service says the subscription expired."""
+    sent = _send(subscription, message)
+    metrics.PUSHES_SENT.labels("sent" if sent.ok else "gone" if sent.gone else "failed").inc()
+    return sent
+
+
+def _send(subscription: PushSubscription, message: dict[str, Any]) -> Sent:
     info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
     try:
         target = outbound.parse(subscription.endpoint, field="endpoint")

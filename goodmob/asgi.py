@@ -8,6 +8,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 
+from common.logs import RequestIds  # noqa: E402
+from common.metrics import forget_on_exit  # noqa: E402
 from edge.door import HotRoutes  # noqa: E402
 from goodmob.server import ensure_fd_headroom  # noqa: E402
 from realtime.admission import OwnOrigins, SocketCap  # noqa: E402
@@ -15,12 +17,15 @@ from realtime.consumers import RawSendMiddleware  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 ensure_fd_headroom()
+forget_on_exit()
 
-application = ProtocolTypeRouter(
-    {
-        "http": HotRoutes(django_asgi_app),
-        "websocket": SocketCap(RawSendMiddleware(OwnOrigins(URLRouter(websocket_urlpatterns)))),
-    }
+application = RequestIds(
+    ProtocolTypeRouter(
+        {
+            "http": HotRoutes(django_asgi_app),
+            "websocket": SocketCap(RawSendMiddleware(OwnOrigins(URLRouter(websocket_urlpatterns)))),
+        }
+    )
 )
 
 # With thousands of long-lived sockets every full collection walks them all (stalls of

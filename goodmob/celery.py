@@ -1,9 +1,10 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun
+from celery.signals import task_postrun, worker_process_shutdown
 from django.db import close_old_connections
 
+from common import metrics
 from goodmob import kombu_fix
 
 kombu_fix.apply()
@@ -24,6 +25,11 @@ app.conf["CELERY_DB_REUSE_MAX"] = 100_000
 def _release_connection(**kwargs: object) -> None:
     # Returns a healthy connection to the pool and drops a broken one.
     close_old_connections()
+
+
+@worker_process_shutdown.connect
+def _forget_metrics(pid: int, **kwargs: object) -> None:
+    metrics.forget(pid)
 
 
 app.conf.beat_schedule = {

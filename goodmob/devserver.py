@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -146,6 +147,11 @@ def main() -> None:
         bundled, env["REDIS_URL"] = start_bundled_redis()
         print(f"Bundled Redis at {env['REDIS_URL']}")
     (BASE_DIR / "var").mkdir(exist_ok=True)
+    # The processes' Prometheus files, summed by /metrics; last run's would count twice.
+    metrics_dir = BASE_DIR / "var" / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir()
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
     host = env["HOST"] if env["HOST"] not in ("0.0.0.0", "::") else "127.0.0.1"
     site = lan_site or f"http://{urlparse(f'//{host}').hostname}:{env['PORT']}"
     env.setdefault("VAPID_PRIVATE_KEY", vapid_key())

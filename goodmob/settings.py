@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from common import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -354,13 +356,12 @@ GOODMOB = {
     "CHECK_FRAMES": env_bool("CHECK_FRAMES"),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOGGING = logs.config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+# Celery would replace the root logger's handler with its own plain format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+# /metrics is open unless a token is set (then: Authorization: Bearer <token>).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

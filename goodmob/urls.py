@@ -7,7 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from accounts.services import remember_language
 from common.errors import ServiceError
 from common.responses import problem
-from goodmob import app_icons
+from goodmob import app_icons, ops
 from goodmob.api import api
 
 
@@ -40,6 +40,9 @@ handler400 = bad_request
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("i18n/setlang/", choose_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("manifest.webmanifest", app_icons.manifest, name="manifest"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from actions import cascade, movements, protocol, selectors
 from actions.models import Action
-from common import inputs
+from common import inputs, metrics
 from common.errors import UNAUTHORIZED, ServiceError
 
 from . import cascades, publish
@@ -80,6 +80,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     channel_layer_alias = "goodmob-none"
     hub_groups: tuple[str, ...] = ()  # not `groups`: Channels owns that name
+    route = "none"  # the metrics' label
     closing = False
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -130,6 +131,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._send_json(protocol.error(code, detail))
 
     async def join(self, *groups: str) -> None:
+        if not self.hub_groups and groups:
+            metrics.SOCKETS_OPEN.labels(self.route).inc()
         self.hub_groups += groups
         for group in groups:
             await hub().join(group, id(self), self.scope.get(RAW_SEND) or self.base_send)
@@ -144,6 +147,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _leave(self) -> None:
         groups, self.hub_groups = self.hub_groups, ()
+        if groups:
+            metrics.SOCKETS_OPEN.labels(self.route).dec()
         for group in groups:
             await hub().leave(group, id(self))
 
@@ -169,6 +174,8 @@ def _cascade_text(action_id: int) -> str | None:
 class ActionConsumer(LiveConsumer):
     """`/ws/actions/<slug>/`: anyone may listen. With `?cascade=1` (the screens that draw
     it) the socket also gets the whole cascade at once and then its changes."""
+
+    route = "action"
 
     async def connect(self) -> None:
         await self.accept()
@@ -200,6 +207,8 @@ def _movement_text(movement_id: int) -> str | None:
 class MovementConsumer(LiveConsumer):
     """`/ws/movements/<id>/`: anyone may listen; the movement's snapshot now, then each new one."""
 
+    route = "movement"
+
     async def connect(self) -> None:
         await self.accept()
         movement_id = self.scope["url_route"]["kwargs"]["movement_id"]
@@ -215,6 +224,8 @@ class MovementConsumer(LiveConsumer):
 
 class MeConsumer(LiveConsumer):
     """`/ws/me/`: the signed-in user's own feed and verdicts."""
+
+    route = "me"
 
     async def connect(self) -> None:
         await self.accept()

@@ -21,6 +21,8 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from common import metrics
+
 log = logging.getLogger(__name__)
 
 SNAPSHOT_PREFIX = '{"type":"snapshot"'
@@ -141,6 +143,7 @@ class Hub:
         if text.startswith(STATE_PREFIXES):
             self.snapshots[group] = text
         event = {"type": "websocket.send", "text": text}
+        sent = 0
         # A copy: a socket may leave while we are part-way through the pass.
         for send in list(self.members.get(group, {}).values()):
             if not writable(send):
@@ -149,6 +152,9 @@ class Hub:
                 await send(event)
             except Exception:  # a socket closing mid-pass must not stop the others
                 continue
+            sent += 1
+        metrics.BROADCASTS.inc()
+        metrics.FRAMES_SENT.inc(sent)
 
     async def _read(self) -> None:
         prefix = len(channel_for(""))

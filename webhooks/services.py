@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from common import outbound
+from common import metrics, outbound
 from common.errors import Invalid, NotFound
 from common.tasks import IDEMPOTENT
 from common.times import iso
@@ -123,7 +123,9 @@ def deliver(delivery_id: int) -> str | None:
     except Invalid as exc:
         answer = outbound.Answer(None, exc.detail)
     now = timezone.now()
-    if answer.status is not None and 200 <= answer.status < 300:
+    delivered = answer.status is not None and 200 <= answer.status < 300
+    metrics.WEBHOOK_ATTEMPTS.labels("delivered" if delivered else "failed").inc()
+    if delivered:
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Status.DELIVERED, attempts=F("attempts") + 1, last_status_code=answer.status, delivered_at=now
         )

@@ -16,6 +16,7 @@ from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from common import metrics
 from common import redis as goodmob_redis
 from common.tasks import IDEMPOTENT
 
@@ -96,13 +97,18 @@ def verify_pending(action_id: int) -> int:
             if not batch:
                 return done
             verdicts = [verdict_for(action, checkin) for checkin in batch]
-            save_verdicts(verdicts, timezone.now())
+            now = timezone.now()
+            save_verdicts(verdicts, now)
             verified = tuple(v.pk for v in verdicts if v.judgement.verified)
             rejected = tuple(v.pk for v in verdicts if not v.judgement.verified)
             if verified:
                 events.emit(events.CheckInsVerified(action_id, verified))
             if rejected:
                 events.emit(events.CheckInsRejected(action_id, rejected))
+        metrics.CHECKINS_JUDGED.labels("verified").inc(len(verified))
+        metrics.CHECKINS_JUDGED.labels("rejected").inc(len(rejected))
+        for checkin in batch:
+            metrics.VERIFICATION_LAG.observe((now - checkin.received_at).total_seconds())
         done += len(batch)
 
 

@@ -64,6 +64,7 @@ class Command(BaseCommand):
                     f"    join page  {base}/j/{action.join_code}   (join code {action.join_code})",
                     f"    dashboard  {base}{fields['dashboard_url']}",
                     f"    API docs   {base}/api/v1/docs",
+                    f"    metrics    {base}/metrics   (ready: {base}/readyz)",
                     f"  Log in as demo / {DEMO_PASSWORD} (followers alice, bao, chidi, dana: same password)",
                     "",
                 ]
