@@ -88,3 +88,70 @@ class PrivatePostgres:
             except subprocess.CalledProcessError:
                 pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SentinelRedis:
+    """A primary, a replica and three sentinels (quorum 2) from the bundled redis-server,
+    on free ports: a failover to watch. The sentinels call a primary down after
+    `down_after_ms` without an answer."""
+
+    SERVICE = "goodmob"
+
+    def __init__(self, down_after_ms: int = 1000) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="goodmob-sentinel-"))
+        self.primary_port, self.replica_port = free_port(), free_port()
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.down_after_ms = down_after_ms
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    @property
+    def sentinels(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+
+    def _start(self, name: str, args: list[str], ready: str) -> None:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.procs[name] = proc
+        Output(proc, self.workdir / f"{name}.log").wait_for(ready)
+
+    def start(self) -> None:
+        for name, port, extra in (
+            ("primary", self.primary_port, []),
+            ("replica", self.replica_port, ["--replicaof", "127.0.0.1", str(self.primary_port)]),
+        ):
+            folder = self.workdir / name
+            folder.mkdir()
+            self._start(name, redis_server_args(port, str(folder)) + extra, "Ready to accept connections")
+        for n, port in enumerate(self.sentinel_ports):
+            conf = self.workdir / f"sentinel{n}.conf"  # a sentinel rewrites its file: ours alone
+            conf.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+                f"sentinel monitor {self.SERVICE} 127.0.0.1 {self.primary_port} 2\n"
+                f"sentinel down-after-milliseconds {self.SERVICE} {self.down_after_ms}\n"
+                f"sentinel failover-timeout {self.SERVICE} 10000\n"
+            )
+            self._start(f"sentinel{n}", [redis_server_args(0, "")[0], str(conf), "--sentinel"], "+monitor master")
+
+    def primary(self) -> tuple[str, int] | None:
+        import redis
+
+        for port in self.sentinel_ports:
+            try:
+                found = redis.Redis(port=port, socket_timeout=1).sentinel_get_master_addr_by_name(self.SERVICE)
+            except redis.RedisError:
+                continue
+            if found:
+                return found[0], int(found[1])
+        return None
+
+    def kill_primary(self) -> None:
+        """SIGKILL, as a crash would."""
+        proc = self.procs.pop("primary")
+        proc.kill()
+        proc.wait()
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.kill()
+            proc.wait()
+        self.procs = {}
+        shutil.rmtree(self.workdir, ignore_errors=True)

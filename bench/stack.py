@@ -40,6 +40,8 @@ def bench_env() -> dict[str, str]:
     return {
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_SENTINELS": os.environ.get("REDIS_SENTINELS", ""),
+        "REDIS_SENTINEL_SERVICE": os.environ.get("REDIS_SENTINEL_SERVICE", "goodmob"),
         "REDIS_PREFIX": prefix,
         "CELERY_QUEUE": prefix,
         "SECRET_KEY": "bench-only-not-secret",
@@ -107,9 +109,11 @@ class Stack:
         stop(self.webs)
         self.webs, self.ports = [], []
 
-    def close(self) -> None:
+    def close(self, clean_redis: bool = True) -> None:
         stop(self.webs + self.workers)
         self.webs, self.workers, self.ports = [], [], []
+        if not clean_redis:
+            return
         client = redis.Redis.from_url(self.env["REDIS_URL"])
         keys = list(client.scan_iter(f"{self.env['REDIS_PREFIX']}*", count=1000))
         for start in range(0, len(keys), 1000):

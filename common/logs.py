@@ -83,7 +83,7 @@ def config(log_format: str, level: str) -> dict[str, Any]:
             "django.channels.server": {"level": "WARNING"},
             # uvicorn set up its own loggers before Django started; its errors and
             # start-up lines come here (its access log, off in the Procfile, stays its own).
-            "uvicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
+            "uvicorn.error": {"handlers": ["console"], "propagate": False},
         },
     }
 

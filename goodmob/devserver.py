@@ -142,7 +142,7 @@ def main() -> None:
     env.setdefault("HOST", "127.0.0.1")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     bundled = None
-    if not redis_answers(env["REDIS_URL"]):
+    if not env.get("REDIS_SENTINELS") and not redis_answers(env["REDIS_URL"]):
         print(f"No Redis answers at {env['REDIS_URL']}; starting the bundled redis-server.")
         bundled, env["REDIS_URL"] = start_bundled_redis()
         print(f"Bundled Redis at {env['REDIS_URL']}")

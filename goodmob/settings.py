@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from common import logs
+from common.redis import parse_sentinels
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -194,19 +195,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "goodmob")
+# High availability: "host:port,host:port" of Redis Sentinels. The primary they name for
+# the service is used by the fan-out hub, Celery, rate limits and the cache; REDIS_URL
+# then only gives the database number.
+REDIS_SENTINELS = parse_sentinels(os.environ.get("REDIS_SENTINELS", ""))
+REDIS_SENTINEL_SERVICE = os.environ.get("REDIS_SENTINEL_SERVICE", "goodmob")
+_REDIS_DB = urlparse(REDIS_URL).path.strip("/") or "0"
 
 # Our consumers do not use the channel layer (see realtime/hub.py); it stays
 # configured for management commands and extensions that call group_send.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:ws:"},
+        "CONFIG": {
+            "hosts": [
+                {"sentinels": REDIS_SENTINELS, "master_name": REDIS_SENTINEL_SERVICE, "db": int(_REDIS_DB)}
+                if REDIS_SENTINELS
+                else REDIS_URL
+            ],
+            "prefix": f"{REDIS_PREFIX}:ws:",
+        },
     }
 }
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "common.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_PREFIX,
     }
@@ -216,10 +230,16 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365  # guests are kept by this cookie: make it last
 
 CELERY_BROKER_URL = REDIS_URL
+if REDIS_SENTINELS:
+    CELERY_BROKER_URL = ";".join(f"sentinel://{host}:{port}/{_REDIS_DB}" for host, port in REDIS_SENTINELS)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", f"{REDIS_PREFIX}")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"{REDIS_PREFIX}:"}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "global_keyprefix": f"{REDIS_PREFIX}:",
+    **({"master_name": REDIS_SENTINEL_SERVICE} if REDIS_SENTINELS else {}),
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

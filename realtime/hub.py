@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 from django.conf import settings
 
 from common import metrics
+from common import redis as goodmob_redis
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Hub:
 
     def __init__(self) -> None:
         self.members: dict[str, dict[int, Send]] = {}
-        self.redis = aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=None, socket_connect_timeout=5)
+        self.redis = goodmob_redis.async_client(socket_timeout=None, socket_connect_timeout=5)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.reader: asyncio.Task | None = None
         # Groups whose SUBSCRIBE Redis confirmed. A socket may join while Redis is down:
@@ -173,7 +173,9 @@ class Hub:
                 self.snapshots.clear()
                 log.warning("fan-out link to Redis lost; retrying in %.1fs", backoff)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10)
+                # At most 2 s: a failover takes about that long, and one connect
+                # attempt per process every 2 s costs Redis nothing.
+                backoff = min(backoff * 2, 2)
                 continue
             if message is None or message.get("type") != "message":
                 continue

@@ -24,6 +24,7 @@ __all__ = [
     "Output",
     "PrivateRedis",
     "free_port",
+    "start_beat",
     "start_web",
     "start_worker",
     "subprocess_env",
@@ -62,6 +63,16 @@ def start_worker(env: dict[str, str], log: Path) -> Output:
     """A Celery worker exactly as the Procfile runs it (prefork, two children)."""
     args = [sys.executable, "-m", "celery", "-A", "goodmob", "worker", "--loglevel", "INFO", "--concurrency", "2"]
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return Output(proc, log)
+
+
+def start_beat(env: dict[str, str], log: Path) -> Output:
+    """Celery beat as the Procfile runs it, its schedule file in the test's folder."""
+    args = [sys.executable, "-m", "celery", "-A", "goodmob", "beat", "--loglevel", "INFO"]
+    proc = subprocess.Popen(
+        [*args, "--schedule", str(log.with_suffix(".schedule"))],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
     return Output(proc, log)
 
 
