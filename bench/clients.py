@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bench.loadgen import Pool, Result, run_schedule
 
 BUSY_CLIENT = 0.7  # of one core
+Address = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Plan:
     """What one client process sends: payloads (each names its web port) and its share
     of the cumulative schedule `due`."""
 
-    payloads: list[tuple[int, bytes]]  # (port, request)
+    payloads: list[tuple[Address, bytes]]  # (where, request)
     share: float
     connections: int
 
@@ -45,10 +46,11 @@ def _cpu() -> float:
 
 
 async def _send(plan: Plan, due: Callable[[float], float], duration: float, start_at: float) -> list[Result]:
-    ports = sorted({port for port, _ in plan.payloads})
-    per_port = {port: [p for q, p in plan.payloads if q == port] for port in ports}
-    size = max(1, plan.connections // len(ports))
-    pools = {port: Pool("127.0.0.1", [port], size) for port in ports}
+    per_address: dict[Address, list[bytes]] = {}
+    for address, payload in plan.payloads:
+        per_address.setdefault(address, []).append(payload)
+    size = max(1, plan.connections // len(per_address))
+    pools = {address: Pool(address[0], [address[1]], size) for address in per_address}
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
 
     def scaled(factor: float) -> Callable[[float], float]:
@@ -56,8 +58,8 @@ async def _send(plan: Plan, due: Callable[[float], float], duration: float, star
 
     runs = await asyncio.gather(
         *(
-            run_schedule(pools[port], sent, scaled(plan.share * len(sent) / len(plan.payloads)), duration)
-            for port, sent in per_port.items()
+            run_schedule(pools[address], sent, scaled(plan.share * len(sent) / len(plan.payloads)), duration)
+            for address, sent in per_address.items()
         )
     )
     return [result for _, results in runs for result in results]
@@ -79,7 +81,7 @@ def _client(plan: Plan, due: Callable[[float], float], duration: float, start_at
 
 
 def run_clients(
-    payloads: list[tuple[int, bytes]],
+    payloads: list[tuple[Address, bytes]],
     due: Callable[[float], float],
     duration: float,
     processes: int,

@@ -89,20 +89,22 @@ class FrameRecorder(Dashboard):
 SPOT = {"lat": 52.5163, "lon": 13.3777, "accuracy_m": 10}
 
 
-async def open_dashboard(port: int, slug: str) -> Dashboard:
-    host, port, request = handshake(f"ws://127.0.0.1:{port}/ws/actions/{slug}/")
+async def open_dashboard(port: int, slug: str, host: str = "127.0.0.1") -> Dashboard:
+    host, port, request = handshake(f"ws://{host}:{port}/ws/actions/{slug}/")
     _, dashboard = await asyncio.get_running_loop().create_connection(lambda: Dashboard(request), host, port)
     return dashboard
 
 
-def checkin_requests(slug: str, ports: list[int], people: list[tuple[int, str]]) -> list[tuple[int, bytes]]:
+def checkin_requests(
+    slug: str, ports: list[int], people: list[tuple[int, str]], host: str = "127.0.0.1"
+) -> list[tuple[tuple[str, int], bytes]]:
     """One check-in per participant at the spot, round-robin over the web processes."""
     requests = []
     for n, (_, token) in enumerate(people):
         port = ports[n % len(ports)]
         body = json.dumps({**SPOT, "idempotency_key": uuid.uuid4().hex}).encode()
         auth = {"Authorization": f"Bearer {token}"}
-        requests.append((port, post(f"/api/v1/actions/{slug}/checkins", f"127.0.0.1:{port}", body, auth)))
+        requests.append(((host, port), post(f"/api/v1/actions/{slug}/checkins", f"{host}:{port}", body, auth)))
     return requests
 
 

@@ -15,14 +15,18 @@ from goodmob.devserver import redis_server_args
 
 
 class PrivateRedis:
-    def __init__(self) -> None:
+    """`wrap` runs it inside something (`ip netns exec NAME`), listening on `host`."""
+
+    def __init__(self, host: str = "127.0.0.1", wrap: tuple[str, ...] = ()) -> None:
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.host, self.wrap = host, list(wrap)
+        self.url = f"redis://{host}:{self.port}/0"
         self.workdir = tempfile.mkdtemp(prefix="goodmob-chaos-redis-")
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(redis_server_args(self.port, self.workdir), stdout=subprocess.PIPE)
+        args = [*self.wrap, *redis_server_args(self.port, self.workdir), "--bind", self.host]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE)
         Output(self.proc).wait_for("Ready to accept connections")
 
     def stop(self) -> None:
@@ -43,7 +47,7 @@ class PrivatePostgres:
     """A throwaway cluster (fsync off: nothing here needs to survive a power cut).
     initdb refuses to run as root: as root the cluster belongs to `postgres`."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", wrap: tuple[str, ...] = ()) -> None:
         bindir = postgres_bin()
         if bindir is None:
             raise RuntimeError("no PostgreSQL server binaries (apt-get install postgresql)")
@@ -51,17 +55,19 @@ class PrivatePostgres:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="goodmob-chaos-pg-"))
         self.data = self.dir / "data"
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/goodmob"
+        self.host, self.wrap = host, list(wrap)
+        self.url = f"postgres://postgres@{host}:{self.port}/goodmob"
         self.as_root = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:
         command = [str(self.bin / args[0]), *args[1:]]
         if self.as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
+        command = [*self.wrap, *command]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
     def _ctl(self, action: str, *extra: str) -> None:
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses={self.host} -c fsync=off -c max_connections=200"
         log = str(self.dir / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-t", "60", "-o", options, action, *extra)
 
@@ -71,10 +77,7 @@ class PrivatePostgres:
                 shutil.chown(self.dir, "postgres")
             self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
             self._ctl("start")
-            import psycopg
-
-            with psycopg.connect(f"postgres://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as conn:
-                conn.execute("CREATE DATABASE goodmob")
+            self._run("createdb", "-h", self.host, "-p", str(self.port), "-U", "postgres", "goodmob")
             return
         self._ctl("start")
 
