@@ -38,8 +38,28 @@ class Verdict:
 _WGS84 = geodesic()
 
 
+# WGS-84, for the local approximation below.
+_A, _E2 = 6_378_137.0, 6.694_379_990_14e-3
+# Within this many degrees the local approximation is off by well under a metre; farther
+# apart (someone far from the spot) the exact geodesic is worth its cost.
+_LOCAL_DEGREES = 0.25
+
+
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return _WGS84.measure(a, b) * 1000
+    """Metres between two points on the WGS-84 ellipsoid.
+
+    Near each other (every check-in at the spot) the ellipsoid is flat enough to use its
+    radii of curvature at the mean latitude: about 1 µs instead of the geodesic's 100 µs,
+    which was a tenth of a millisecond of worker CPU per check-in."""
+    (lat1, lon1), (lat2, lon2) = a, b
+    dlon = (lon2 - lon1 + 180.0) % 360.0 - 180.0
+    if abs(lat2 - lat1) > _LOCAL_DEGREES or abs(dlon) > _LOCAL_DEGREES or max(abs(lat1), abs(lat2)) > 89.0:
+        return _WGS84.measure(a, b) * 1000
+    phi = math.radians((lat1 + lat2) / 2)
+    w = 1 - _E2 * math.sin(phi) ** 2
+    meridian = _A * (1 - _E2) / w**1.5  # north-south radius of curvature
+    normal = _A / math.sqrt(w)  # east-west
+    return math.hypot(math.radians(lat2 - lat1) * meridian, math.radians(dlon) * normal * math.cos(phi))
 
 
 def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float] | None:

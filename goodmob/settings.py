@@ -349,6 +349,10 @@ GOODMOB = {
     "PUSH_TIMEOUT_SECONDS": 5.0,
     "ALERT_OFF_LINK_DAYS": 365,
     "SNAPSHOT_COALESCE_SECONDS": 0.25,
+    # A verification waits this long after the first check-in of a quiet spell, so the
+    # crowd behind it is judged in the same batch: each batch's fixed cost (a task, the
+    # action's row, the events' queries) is paid per crowd, not per person.
+    "VERIFY_GATHER_SECONDS": float(os.environ.get("VERIFY_GATHER_SECONDS", "0.1")),
     # The cascade is a drawing, not a count: one frame a second is plenty, and each
     # one reads the whole graph.
     "CASCADE_COALESCE_SECONDS": float(os.environ.get("CASCADE_COALESCE_SECONDS", "1.0")),

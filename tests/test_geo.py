@@ -4,6 +4,8 @@ import math
 
 import h3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actions import geo
 
@@ -75,3 +77,18 @@ def test_public_cells_are_coarse():
     assert len(shape["boundary"]) == 6
     assert geo.distance_m((shape["lat"], shape["lon"]), MARKET_SQUARE) < 1_000
     assert geo.public_cell(None, None) == ""
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    lat=st.floats(-88.9, 88.9),
+    lon=st.floats(-180, 180),
+    dlat=st.floats(-0.25, 0.25),
+    dlon=st.floats(-0.25, 0.25),
+)
+def test_the_fast_local_distance_agrees_with_the_geodesic(lat: float, lon: float, dlat: float, dlon: float) -> None:
+    """Check-ins near the spot take the local approximation; it must stay within 10 cm
+    of geopy's geodesic everywhere (the antimeridian and high latitudes included)."""
+    other = (max(-89.0, min(89.0, lat + dlat)), (lon + dlon + 180) % 360 - 180)
+    exact = geo._WGS84.measure((lat, lon), other) * 1000
+    assert abs(geo.distance_m((lat, lon), other) - exact) < 0.1

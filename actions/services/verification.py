@@ -33,7 +33,7 @@ def request_verification(event: events.CheckInsReceived) -> None:
     """Queue one batch verification per action, however many check-ins arrive meanwhile."""
     try:
         if goodmob_redis.client().set(goodmob_redis.key("verify", "pending", event.action_id), 1, nx=True, px=5000):
-            verify_checkins.delay(event.action_id)
+            verify_checkins.apply_async((event.action_id,), countdown=settings.GOODMOB["VERIFY_GATHER_SECONDS"])
     except (redis.RedisError, BrokerError):
         log.warning("verification for action %s not queued; the sweep will pick it up", event.action_id)
 
