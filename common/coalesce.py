@@ -46,14 +46,42 @@ def request_all(*asks: Ask) -> None:
         replies = pipe.execute()
         for ask, queued, last in zip(asks, replies[::2], replies[1::2], strict=True):
             if queued:
-                ask.task.apply_async((ask.ident,), countdown=max(0.0, float(last or 0) + ask.window - time.time()))
+                countdown = max(0.0, float(last or 0) + ask.window - time.time())
+                if countdown > 4:  # resting after a long broadcast: the flag outlives the wait
+                    goodmob_redis.client().pexpire(
+                        goodmob_redis.key(ask.kind, "pending", ask.ident), int(countdown * 1000) + 5000
+                    )
+                ask.task.apply_async((ask.ident,), countdown=countdown)
     except (redis.RedisError, BrokerError):
         log.warning("broadcasts %s not queued; the sweep will catch up", [(a.kind, a.ident) for a in asks])
 
 
-def begin(kind: str, ident: int) -> None:
+# A broadcast whose work took T seconds waits REST × T more before the next one. A
+# redraw of a crowd's whole picture grows with the crowd (the cascade of 28,000 people
+# took 0.9 s to read and encode): back to back, one action would keep a core busy for
+# ever. Resting bounds every such broadcast to 1 / (1 + REST) of a core.
+REST = 4.0
+
+
+def begin(kind: str, ident: int) -> float:
     """Called by the task before it reads: a change landing during the read queues another
-    broadcast instead of being lost."""
+    broadcast instead of being lost. Returns when it began, for `rest`."""
     r = goodmob_redis.client()
-    r.set(goodmob_redis.key(kind, "last", ident), time.time(), ex=60)
+    started = time.time()
+    r.set(goodmob_redis.key(kind, "last", ident), started, ex=60)
     r.delete(goodmob_redis.key(kind, "pending", ident))
+    return started
+
+
+def rest(kind: str, ident: int, started: float) -> None:
+    """Called once the broadcast is out: the next one comes no sooner than REST times
+    the time this one took (nothing is set for work that took a few milliseconds)."""
+    now = time.time()
+    pause = (now - started) * REST
+    if pause < 0.05:
+        return
+    try:
+        # `last` is when the window starts counting: the end of this one, plus the rest.
+        goodmob_redis.client().set(goodmob_redis.key(kind, "last", ident), now + pause, ex=60 + int(pause))
+    except redis.RedisError:
+        log.warning("%s %s: rest not recorded", kind, ident)

@@ -59,8 +59,9 @@ def publish_cascade(action_id: int) -> int | None:
     if not r.set(lock, 1, nx=True, px=30_000):
         request_cascade(action_id)
         return None
+    started = None
     try:
-        coalesce.begin("cascade", action_id)
+        started = coalesce.begin("cascade", action_id)
         action = Action.objects.filter(pk=action_id).first()
         if action is None or action.is_hidden:
             return None
@@ -82,4 +83,6 @@ def publish_cascade(action_id: int) -> int | None:
         publish.to_each_user((shape["owners"][n["id"]], cascade.frame(action.slug, shape, seq, [n])) for n in grown)
         return seq
     finally:
+        if started is not None:
+            coalesce.rest("cascade", action_id, started)
         r.delete(lock)
