@@ -1,10 +1,12 @@
 """Request ids and structured logs.
 
-Every HTTP request and websocket gets an id: the caller's `X-Request-ID` when it is a
+Every HTTP request gets an id: the caller's `X-Request-ID` when it is a
 sane token (a proxy in front may have set it), else a new one. It is answered in the
 `X-Request-ID` header and carried by every log line written while the request is
 served (asgiref hands context variables to the threads it runs sync code on). With
-LOG_FORMAT=json each line is one JSON object (python-json-logger).
+LOG_FORMAT=json each line is one JSON object (python-json-logger). Websockets get none:
+an id held for a socket's whole life is memory per socket, and a socket's few log lines
+name its action.
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ def _given(scope: dict[str, Any]) -> str | None:
 
 
 class RequestIds:
-    """ASGI middleware around both doors (the edge door and Django) and the sockets."""
+    """ASGI middleware around both HTTP doors (the edge door and Django)."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":
             return await self.inner(scope, receive, send)
         ident = _given(scope) or uuid.uuid4().hex
         token = REQUEST_ID.set(ident)
@@ -54,7 +56,7 @@ class RequestIds:
             await send(message)
 
         try:
-            return await self.inner(scope, receive, send_with_id if scope["type"] == "http" else send)
+            return await self.inner(scope, receive, send_with_id)
         finally:
             REQUEST_ID.reset(token)
 

@@ -3,8 +3,8 @@
 Several processes serve one site: with PROMETHEUS_MULTIPROC_DIR set (the Procfile's
 processes share var/metrics), each writes its values to files there and `/metrics`
 sums them across processes; without it, each process reports its own. prometheus-client
-reads that variable when it is first imported, so the settings set it before anything
-imports this module.
+reads that variable when it is first imported, so it comes from the environment the
+processes start with (`make run` sets it to a fresh var/metrics).
 """
 
 from __future__ import annotations

@@ -63,7 +63,11 @@ class HotRoutes:
             secure = self._is_secure(scope)
             # Where HTTPS is enforced, let Django answer plain-HTTP requests (it redirects).
             if match and token and (secure or not getattr(settings, "SECURE_SSL_REDIRECT", False)):
-                await self._respond(send, await self._handle(match, token, scope, receive), secure)
+                answer = await self._handle(match, token, scope, receive)
+                if isinstance(answer, ServiceError) and answer.status < 500:
+                    # As Django logs its own refusals: one line, no traceback.
+                    log.warning("%s %s refused: %s %s", scope["method"], scope["path"], answer.status, answer.code)
+                await self._respond(send, answer, secure)
                 return
         await self.django(scope, receive, send)
 

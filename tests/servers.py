@@ -88,7 +88,9 @@ def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    Output(proc, log).wait_for("Uvicorn running on")
+    output = Output(proc, log)
+    output.wait_for("Uvicorn running on")
+    proc.output = output  # type: ignore[attr-defined]  # its lines, to wait for
     return proc
 
 

@@ -15,7 +15,7 @@ import pytest
 from websockets.sync.client import connect
 
 from . import factories
-from .servers import free_port, start_web, subprocess_env
+from .servers import Output, free_port, start_web, subprocess_env
 
 
 @pytest.mark.django_db
@@ -82,7 +82,8 @@ def test_metrics_can_ask_for_a_token(client, settings) -> None:
 
 @pytest.fixture
 def two_webs(tmp_path: Path) -> Iterator[list[str]]:
-    """Two web processes as the Procfile runs them, sharing one metrics folder."""
+    """Two web processes as the Procfile runs them, sharing one metrics folder (their
+    output lines in OUTPUTS)."""
     shared = tmp_path / "metrics"
     shared.mkdir()
     env = subprocess_env(PROMETHEUS_MULTIPROC_DIR=str(shared), LOG_FORMAT="json", LOG_LEVEL="INFO")
@@ -92,11 +93,15 @@ def two_webs(tmp_path: Path) -> Iterator[list[str]]:
             port = free_port()
             procs.append(start_web(env, port, tmp_path / f"web{n}.log"))
             addresses.append(f"127.0.0.1:{port}")
+        OUTPUTS[:] = [proc.output for proc in procs]
         yield addresses
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+OUTPUTS: list[Output] = []
 
 
 def scrape(address: str) -> str:
@@ -122,7 +127,7 @@ def test_metrics_sum_the_sockets_of_every_web_process(two_webs: list[str], actio
 
 
 @pytest.mark.django_db(transaction=True)
-def test_request_ids_are_answered_and_logged_as_json(two_webs: list[str], tmp_path: Path) -> None:
+def test_request_ids_are_answered_and_logged_as_json(two_webs: list[str]) -> None:
     address = two_webs[0]
     request = urllib.request.Request(f"http://{address}/api/v1/nowhere", headers={"X-Request-ID": "trace-42.a"})
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -135,16 +140,20 @@ def test_request_ids_are_answered_and_logged_as_json(two_webs: list[str], tmp_pa
     # The edge door (bearer-token check-ins) carries ids too.
     edge = urllib.request.Request(
         f"http://{address}/api/v1/actions/nothing-here/checkins", data=b"{}", method="POST",
-        headers={"Authorization": "Bearer nope", "Content-Type": "application/json"},
+        headers={"Authorization": "Bearer nope", "Content-Type": "application/json", "X-Request-ID": "edge-7"},
     )  # fmt: skip
     with pytest.raises(urllib.error.HTTPError) as unauthorized:
         urllib.request.urlopen(edge, timeout=10)
-    assert unauthorized.value.code == 401 and unauthorized.value.headers["X-Request-ID"]
-    lines = (tmp_path / "web0.log").read_text().splitlines()
-    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert unauthorized.value.code == 401 and unauthorized.value.headers["X-Request-ID"] == "edge-7"
+    for request_id in ("trace-42.a", "edge-7"):  # the log lines, as the process writes them
+        OUTPUTS[0].wait_for(f'"request_id": "{request_id}"', timeout=10)
+    records = [json.loads(line) for line in OUTPUTS[0].lines if line.startswith("{")]
     mine = [r for r in records if r.get("request_id") == "trace-42.a"]
     assert len(mine) == 1 and mine[0]["level"] == "WARNING" and "exc_info" not in mine[0]
     assert {"time", "level", "logger", "message"} <= set(mine[0])
+    refused = [r for r in records if r.get("request_id") == "edge-7"]
+    assert len(refused) == 1 and refused[0]["level"] == "WARNING" and "exc_info" not in refused[0]
+    assert "401 unauthorized" in refused[0]["message"]
 
 
 @pytest.mark.django_db
