@@ -13,7 +13,7 @@ import redis
 
 from bench.common import PYTHON, ROOT, free_port, spawn, stop, wait_port
 
-WEB_ARGS = ["--loop", "uvloop", "--http", "goodmob.server:HttpToolsWithLimits", "--ws", "websockets-sansio"]
+WEB_ARGS = ["--loop", "uvloop", "--http", "goodmob.server:HttpToolsWithLimits", "--ws", "goodmob.server:LeanWebSockets"]
 WEB_ARGS += ["--ws-max-size", "8192"]
 WEB_ARGS += ["--ws-per-message-deflate", "false", "--no-access-log", "--log-level", "warning", "--backlog", "4096"]
 

@@ -17,6 +17,7 @@ import resource
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 MAX_HEAD_BYTES = int(os.environ.get("HTTP_MAX_HEADER_BYTES", str(32 * 1024)))
 # A web process that holds this many sockets needs one descriptor for each.
@@ -56,6 +57,25 @@ class HttpToolsWithLimits(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._in_head, self._head_bytes = True, 0  # a kept-alive connection's next request
+
+
+class LeanWebSockets(WebSocketsSansIOProtocol):
+    """`uvicorn --ws goodmob.server:LeanWebSockets`: uvicorn's websockets-sansio protocol,
+    less what an open socket no longer needs. The handshake's request and response, with
+    their parsed headers, live as long as the socket (uvicorn keeps both, and websockets'
+    parser keeps the request in its generator's frame), though nothing reads them once
+    the response is sent: about 3 KB a socket (bench/socket_profile.py). Their headers
+    are emptied and uvicorn's references dropped. So is the scope's header list (another
+    1 KB, shared by every copy of the scope): our consumers read headers only up to the
+    accept (origin, cookies, token), never after."""
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if self.handshake_complete and self.request is not None:
+            self.request.headers.clear()
+            self.response.headers.clear()
+            self.request = self.response = None  # type: ignore[assignment]
+            self.scope["headers"].clear()  # type: ignore[attr-defined]
 
 
 def ensure_fd_headroom(wanted: int = FD_WANTED) -> int:

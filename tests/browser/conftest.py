@@ -71,7 +71,7 @@ def live_url(transactional_db, celery_worker) -> Iterator[str]:
             port=port,
             log_level="warning",
             lifespan="off",
-            ws="websockets-sansio",
+            ws="goodmob.server:LeanWebSockets",
             ws_per_message_deflate=False,
         )
     )
