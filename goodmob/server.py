@@ -1,5 +1,6 @@
-"""What uvicorn needs beyond its flags: a header size limit for httptools, and enough
-file descriptors for the sockets a web process is meant to hold.
+"""What uvicorn needs beyond its flags: a header size limit for httptools, a leaner
+websocket protocol (`LeanWebSockets`), and enough file descriptors for the sockets a
+web process is meant to hold.
 
 uvicorn limits an incomplete request head only for h11; with httptools (the faster
 parser, which the Procfile uses) an 8 MB header was read and answered 200, and ten
@@ -10,6 +11,7 @@ Imported by uvicorn before Django: no Django imports here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -59,6 +61,68 @@ class HttpToolsWithLimits(HttpToolsProtocol):
         self._in_head, self._head_bytes = True, 0  # a kept-alive connection's next request
 
 
+class Inbox:
+    """What uvicorn's socket uses of asyncio.Queue (put_nowait, get, empty), for its one
+    reader: a list and a future where the Queue holds three deques and an Event (about
+    2.5 KB a socket, bench/socket_profile.py)."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+class Flag:
+    """asyncio.Event's is_set, set, clear and wait, with no deque until someone waits
+    (uvicorn's `writable`, read by the hub to skip stalled sockets)."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        await waiter
+
+
 class LeanWebSockets(WebSocketsSansIOProtocol):
     """`uvicorn --ws goodmob.server:LeanWebSockets`: uvicorn's websockets-sansio protocol,
     less what an open socket no longer needs. The handshake's request and response, with
@@ -68,6 +132,12 @@ class LeanWebSockets(WebSocketsSansIOProtocol):
     are emptied and uvicorn's references dropped. So is the scope's header list (another
     1 KB, shared by every copy of the scope): our consumers read headers only up to the
     accept (origin, cookies, token), never after."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = Inbox()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+        self.writable.set()
 
     async def send(self, message: Any) -> None:
         await super().send(message)
