@@ -89,6 +89,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
     route = "none"  # the metrics' label
     closing = False
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels' AsyncConsumer.__call__ for a consumer with no channel layer (the hub
+        fans out): each event is awaited in this task, instead of through
+        await_many_dispatch's extra task and asyncio.wait (about 1 KB an idle socket,
+        and their allocations again for every frame)."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, less its `aclose_old_connections()`: a thread hop per event
         (connect, each frame, disconnect), a quarter of a connect storm's CPU under
