@@ -37,15 +37,10 @@ def kill_later(cluster: SentinelRedis, at: float, record: dict) -> threading.Thr
 
     def run() -> None:
         time.sleep(max(0.0, at - time.monotonic()))
-        before = cluster.primary()
         cluster.kill_primary()
         record["killed_at"] = time.monotonic()
-        while time.monotonic() - record["killed_at"] < 60:
-            now = cluster.primary()
-            if now is not None and now != before:
-                record["promoted_after_s"] = round(time.monotonic() - record["killed_at"], 2)
-                return
-            time.sleep(0.05)
+        cluster.wait_for_failover(timeout=60)
+        record["promoted_after_s"] = round(time.monotonic() - record["killed_at"], 2)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

@@ -106,6 +106,7 @@ class SentinelRedis:
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.down_after_ms = down_after_ms
         self.procs: dict[str, subprocess.Popen] = {}
+        self.outputs: dict[str, Output] = {}
 
     @property
     def sentinels(self) -> str:
@@ -114,7 +115,8 @@ class SentinelRedis:
     def _start(self, name: str, args: list[str], ready: str) -> None:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.procs[name] = proc
-        Output(proc, self.workdir / f"{name}.log").wait_for(ready)
+        self.outputs[name] = Output(proc, self.workdir / f"{name}.log")
+        self.outputs[name].wait_for(ready)
 
     def start(self) -> None:
         for name, port, extra in (
@@ -145,6 +147,10 @@ class SentinelRedis:
             if found:
                 return found[0], int(found[1])
         return None
+
+    def wait_for_failover(self, timeout: float = 30) -> None:
+        """Returns once a sentinel says it switched the service to a new primary."""
+        self.outputs["sentinel0"].wait_for("+switch-master", timeout=timeout)
 
     def kill_primary(self) -> None:
         """SIGKILL, as a crash would."""
