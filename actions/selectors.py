@@ -198,7 +198,7 @@ def announcement_message(made: Announcement) -> dict[str, Any]:
 
 
 class VerdictView(NamedTuple):
-    """The columns a verdict frame reads (VERDICT_COLUMNS, in order, after the person's)."""
+    """The columns of a check-in that its verdict frame reads."""
 
     pk: int
     status: str
@@ -209,14 +209,11 @@ class VerdictView(NamedTuple):
     synced_late: bool
 
 
-VERDICT_COLUMNS = ("pk", "status", "reason", "distance_m", "deed_done_at", "method", "synced_late")
-
-
 def verdict_frames(action: Action, checkin_ids: tuple[int, ...]) -> list[tuple[int, dict[str, Any]]]:
     """(user id, frame) of each check-in's verdict, in the language its person last used
     the site in: one query of plain columns, one language switch per language."""
     rows = CheckIn.objects.filter(pk__in=checkin_ids).values_list(
-        "pledge__user_id", "pledge__user__profile__language", *VERDICT_COLUMNS
+        "pledge__user_id", "pledge__user__profile__language", *VerdictView._fields
     )
     by_language: dict[str, list[tuple[int, VerdictView]]] = {}
     for user_id, language, *columns in rows:

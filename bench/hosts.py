@@ -96,7 +96,6 @@ class Hosts:
 
     def down(self) -> None:
         for name in reversed(self.made):
-            subprocess.run(["ip", "netns", "pids", name], capture_output=True)
             subprocess.run(["ip", "netns", "del", name], check=False)
         self.made = []
 

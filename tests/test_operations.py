@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from websockets.sync.client import connect
@@ -80,28 +81,28 @@ def test_metrics_can_ask_for_a_token(client, settings) -> None:
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"}).status_code == 200
 
 
+class Web(NamedTuple):
+    address: str
+    output: Output  # its lines, to wait for
+
+
 @pytest.fixture
-def two_webs(tmp_path: Path) -> Iterator[list[str]]:
-    """Two web processes as the Procfile runs them, sharing one metrics folder (their
-    output lines in OUTPUTS)."""
+def two_webs(tmp_path: Path) -> Iterator[list[Web]]:
+    """Two web processes as the Procfile runs them, sharing one metrics folder."""
     shared = tmp_path / "metrics"
     shared.mkdir()
     env = subprocess_env(PROMETHEUS_MULTIPROC_DIR=str(shared), LOG_FORMAT="json", LOG_LEVEL="INFO")
-    procs, addresses = [], []
+    procs, webs = [], []
     try:
         for n in range(2):
             port = free_port()
             procs.append(start_web(env, port, tmp_path / f"web{n}.log"))
-            addresses.append(f"127.0.0.1:{port}")
-        OUTPUTS[:] = [proc.output for proc in procs]
-        yield addresses
+            webs.append(Web(f"127.0.0.1:{port}", procs[-1].output))
+        yield webs
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=20)
-
-
-OUTPUTS: list[Output] = []
 
 
 def scrape(address: str) -> str:
@@ -110,8 +111,8 @@ def scrape(address: str) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_metrics_sum_the_sockets_of_every_web_process(two_webs: list[str], action) -> None:
-    first, second = two_webs
+def test_metrics_sum_the_sockets_of_every_web_process(two_webs: list[Web], action) -> None:
+    first, second = (web.address for web in two_webs)
     with ExitStack() as stack:
         for address, count in ((first, 2), (second, 3)):
             for _ in range(count):
@@ -119,16 +120,16 @@ def test_metrics_sum_the_sockets_of_every_web_process(two_webs: list[str], actio
                     connect(f"ws://{address}/ws/actions/{action.slug}/", origin=f"http://{address}", open_timeout=10)
                 )
                 assert json.loads(ws.recv(timeout=10))["type"] == "snapshot"  # joined its group
-        for address in two_webs:
+        for address in (first, second):
             assert sample(scrape(address), "goodmob_sockets_open", '{route="action"}') == 5
     # Closed sockets leave the sum (the server has seen the close once it answers it).
-    for address in two_webs:
+    for address in (first, second):
         assert sample(scrape(address), "goodmob_sockets_open", '{route="action"}') == 0
 
 
 @pytest.mark.django_db(transaction=True)
-def test_request_ids_are_answered_and_logged_as_json(two_webs: list[str]) -> None:
-    address = two_webs[0]
+def test_request_ids_are_answered_and_logged_as_json(two_webs: list[Web]) -> None:
+    address, output = two_webs[0]
     request = urllib.request.Request(f"http://{address}/api/v1/nowhere", headers={"X-Request-ID": "trace-42.a"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
@@ -146,8 +147,8 @@ def test_request_ids_are_answered_and_logged_as_json(two_webs: list[str]) -> Non
         urllib.request.urlopen(edge, timeout=10)
     assert unauthorized.value.code == 401 and unauthorized.value.headers["X-Request-ID"] == "edge-7"
     for request_id in ("trace-42.a", "edge-7"):  # the log lines, as the process writes them
-        OUTPUTS[0].wait_for(f'"request_id": "{request_id}"', timeout=10)
-    records = [json.loads(line) for line in OUTPUTS[0].lines if line.startswith("{")]
+        output.wait_for(f'"request_id": "{request_id}"', timeout=10)
+    records = [json.loads(line) for line in output.lines if line.startswith("{")]
     mine = [r for r in records if r.get("request_id") == "trace-42.a"]
     assert len(mine) == 1 and mine[0]["level"] == "WARNING" and "exc_info" not in mine[0]
     assert {"time", "level", "logger", "message"} <= set(mine[0])

@@ -112,12 +112,8 @@ def verify_pending(action_id: int) -> int:
         done += len(batch)
 
 
-PENDING_COLUMNS: tuple[str, ...] = ("pk", "received_at", "fixed_at", "lat", "lon", "accuracy_m", "presence_code")
-PENDING_COLUMNS += ("pledge__user__date_joined",)
-
-
 class PendingCheckIn(NamedTuple):
-    """What judging a check-in reads (PENDING_COLUMNS, in order)."""
+    """What judging a check-in reads: its own columns, and when its person joined."""
 
     pk: int
     received_at: datetime
@@ -127,6 +123,9 @@ class PendingCheckIn(NamedTuple):
     accuracy_m: float | None
     presence_code: str
     joined: datetime
+
+
+PENDING_COLUMNS = (*PendingCheckIn._fields[:-1], "pledge__user__date_joined")
 
 
 @dataclass(frozen=True)
