@@ -126,10 +126,13 @@ def deliver(delivery_id: int) -> str | None:
     delivered = answer.status is not None and 200 <= answer.status < 300
     metrics.WEBHOOK_ATTEMPTS.labels("delivered" if delivered else "failed").inc()
     if delivered:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Status.DELIVERED, attempts=F("attempts") + 1, last_status_code=answer.status, delivered_at=now
-        )
-        Endpoint.objects.filter(pk=endpoint.pk).update(failures=0)
+        # One commit: nobody may see the delivery done with the endpoint's failures not
+        # yet reset (the suite's webhook test saw exactly that under load).
+        with transaction.atomic():
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Status.DELIVERED, attempts=F("attempts") + 1, last_status_code=answer.status, delivered_at=now
+            )
+            Endpoint.objects.filter(pk=endpoint.pk).update(failures=0)
         return Status.DELIVERED
     attempts = delivery.attempts + 1
     error = answer.error or f"HTTP {answer.status}"
