@@ -1,0 +1,92 @@
+"""The HTTP floor: what one web process spends per request before Good Mob does anything.
+
+Runs uvicorn exactly as the Procfile does (same protocol classes and options) on a
+minimal ASGI app that reads the body, parses its JSON and answers 202 with a small
+JSON body, then sends the ingestion bench's requests to it on the same open-loop
+schedule and client processes. The server's CPU per request is the floor under the
+web figure of `bench/ingest.py`: whatever Good Mob does per check-in comes on top.
+
+    .venv/bin/python bench/floor.py --rate 700 --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.clients import run_clients  # noqa: E402
+from bench.common import PYTHON, CpuMeter, free_port, percentile, report, spawn, stop, wait_port  # noqa: E402
+from bench.loadgen import post, ramp  # noqa: E402
+from bench.stack import WEB_ARGS  # noqa: E402
+
+SPOT = {"lat": 52.52, "lon": 13.405, "accuracy_m": 10.0}
+ANSWER = json.dumps({"id": 1, "slug": "floor", "status": "pending", "reason": "", "detail": "Checking."}).encode()
+
+
+async def app(scope: dict, receive, send) -> None:
+    """The least a check-in door can do: read, parse, answer."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    json.loads(body or b"{}")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 202,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(ANSWER)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": ANSWER})
+
+
+def run(args: argparse.Namespace) -> dict:
+    port = free_port()
+    server = spawn([PYTHON, "-m", "uvicorn", "bench.floor:app", "--port", str(port), *WEB_ARGS])
+    try:
+        wait_port(port, proc=server)
+        count = int(args.rate * args.duration) + 10
+        host, path, auth = f"127.0.0.1:{port}", "/api/v1/actions/floor/checkins", {"Authorization": "Bearer x"}
+        bodies = (json.dumps({**SPOT, "idempotency_key": uuid.uuid4().hex}).encode() for _ in range(count))
+        payloads = [(("127.0.0.1", port), post(path, host, body, auth)) for body in bodies]
+        meter = CpuMeter({"web": [server.pid]})
+        meter.start()
+        _, clients = run_clients(payloads, ramp(args.rate, args.rate, 0.001), args.duration, args.clients, 256)
+        meter.stop()
+    finally:
+        stop([server])
+    results = [r for c in clients for r in c.results]
+    answered = [r for r in results if r.status == 202]
+    latencies = sorted(r.latency * 1000 for r in answered)
+    return {
+        "bench": "floor",
+        "target_rate": args.rate,
+        "answered": len(answered),
+        "answered_per_s": round(len(answered) / args.duration, 1),
+        "request_p50_ms": round(percentile(latencies, 0.50) or 0, 1),
+        "request_p99_ms": round(percentile(latencies, 0.99) or 0, 1),
+        "cpu_ms_web": meter.per_unit_ms(len(answered))["web"],
+        "client_core_max": round(max(c.core_share for c in clients), 2),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description="The HTTP floor: uvicorn's own CPU per request")
+    p.add_argument("--rate", type=float, default=700)
+    p.add_argument("--duration", type=float, default=20)
+    p.add_argument("--clients", type=int, default=2)
+    result = run(p.parse_args())
+    report(result, [(key, key.replace("_", " ")) for key in result if key != "bench"])
+
+
+if __name__ == "__main__":
+    main()
