@@ -21,10 +21,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.clients import run_clients  # noqa: E402
 from bench.common import PYTHON, CpuMeter, free_port, percentile, report, spawn, stop, wait_port  # noqa: E402
+from bench.ingest import SPOT  # noqa: E402
 from bench.loadgen import post, ramp  # noqa: E402
 from bench.stack import WEB_ARGS  # noqa: E402
 
-SPOT = {"lat": 52.52, "lon": 13.405, "accuracy_m": 10.0}
 ANSWER = json.dumps({"id": 1, "slug": "floor", "status": "pending", "reason": "", "detail": "Checking."}).encode()
 
 
