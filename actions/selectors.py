@@ -209,23 +209,33 @@ class VerdictView(NamedTuple):
     synced_late: bool
 
 
-def verdict_frames(action: Action, checkin_ids: tuple[int, ...]) -> list[tuple[int, dict[str, Any]]]:
+class VerdictPlace(NamedTuple):
+    """What a verdict frame says of its action: read with the check-ins, not apart."""
+
+    slug: str
+    radius_m: int | None
+
+
+def verdict_frames(action_id: int, checkin_ids: tuple[int, ...]) -> list[tuple[int, dict[str, Any]]]:
     """(user id, frame) of each check-in's verdict, in the language its person last used
-    the site in: one query of plain columns, one language switch per language."""
-    rows = CheckIn.objects.filter(pk__in=checkin_ids).values_list(
-        "pledge__user_id", "pledge__user__profile__language", *VerdictView._fields
+    the site in: one query of plain columns (the action's too: re-reading it cost as much
+    as this), one language switch per language."""
+    rows = CheckIn.objects.filter(pk__in=checkin_ids, action_id=action_id).values_list(
+        "action__slug", "action__radius_m", "pledge__user_id", "pledge__user__profile__language", *VerdictView._fields
     )
-    by_language: dict[str, list[tuple[int, VerdictView]]] = {}
-    for user_id, language, *columns in rows:
-        by_language.setdefault(language or "", []).append((user_id, VerdictView(*columns)))
+    by_language: dict[str, list[tuple[int, VerdictPlace, VerdictView]]] = {}
+    for slug, radius_m, user_id, language, *columns in rows:
+        by_language.setdefault(language or "", []).append(
+            (user_id, VerdictPlace(slug, radius_m), VerdictView(*columns))
+        )
     frames = []
     for language, people in by_language.items():
         with translation.override(language or None):
-            frames += [(user_id, checkin_message(action, view)) for user_id, view in people]
+            frames += [(user_id, checkin_message(place, view)) for user_id, place, view in people]
     return frames
 
 
-def verdict_detail(action: Action, checkin: CheckIn | VerdictView) -> str:
+def verdict_detail(action: Action | VerdictPlace, checkin: CheckIn | VerdictView) -> str:
     if checkin.status == CheckInStatus.REJECTED and checkin.reason == "too_far" and checkin.distance_m is not None:
         return str(_("You're about %(away)s m from the spot. Get within %(radius)s m and try again.")) % {
             "away": f"{round(checkin.distance_m):,}",
@@ -236,7 +246,7 @@ def verdict_detail(action: Action, checkin: CheckIn | VerdictView) -> str:
     return str(VERDICT_WORDS.get(checkin.reason or checkin.status, _("Check-in rejected. Try again.")))
 
 
-def checkin_state(action: Action, checkin: CheckIn | VerdictView) -> dict[str, Any]:
+def checkin_state(action: Action | VerdictPlace, checkin: CheckIn | VerdictView) -> dict[str, Any]:
     return {
         "id": checkin.pk,
         "slug": action.slug,
@@ -250,7 +260,7 @@ def checkin_state(action: Action, checkin: CheckIn | VerdictView) -> dict[str, A
     }
 
 
-def checkin_message(action: Action, checkin: CheckIn | VerdictView) -> dict[str, Any]:
+def checkin_message(action: Action | VerdictPlace, checkin: CheckIn | VerdictView) -> dict[str, Any]:
     return {"type": "checkin", **checkin_state(action, checkin)}
 
 

@@ -29,9 +29,7 @@ def redraw_cascade(event: events.ShareVisited) -> None:
 
 @events.listen(events.CheckInsVerified, events.CheckInsRejected)
 def tell_verdicts(event: events.CheckInsVerified | events.CheckInsRejected) -> None:
-    action = Action.objects.filter(pk=event.action_id).first()
-    if action is not None:
-        publish.to_each_user(selectors.verdict_frames(action, event.checkin_ids))
+    publish.to_each_user(selectors.verdict_frames(event.action_id, event.checkin_ids))
 
 
 def _tell_then_recount(event: events.Event, frame_of: Callable[[Action], dict[str, Any]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
 
 from accounts.models import Profile
 from accounts.selectors import person
@@ -19,8 +20,17 @@ def follower_ids(user_id: int) -> list[int]:
 
 
 def followed_among(user_ids: list[int]) -> set[int]:
-    """Those of these people whom anyone follows."""
-    return set(Follow.objects.filter(followee_id__in=user_ids).values_list("followee_id", flat=True))
+    """Those of these people whom anyone follows. Asked after every check-in batch that
+    made pledges, so in plain SQL (the ORM's query building was most of its cost)."""
+    if not user_ids:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT followee_id FROM {connection.ops.quote_name(Follow._meta.db_table)}"
+            f" WHERE followee_id IN ({', '.join(['%s'] * len(user_ids))})",
+            user_ids,
+        )
+        return {followee_id for (followee_id,) in cursor.fetchall()}
 
 
 def follower_count(user: User) -> int:

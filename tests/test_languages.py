@@ -65,7 +65,7 @@ def test_the_verdict_on_the_socket_speaks_the_persons_language(action):
     polish, _ = services.check_in(live, ola, services.CheckInInput("lang-00001", **far))
     english, _ = services.check_in(live, ed, services.CheckInInput("lang-00002", **far))
     services.verify_pending(live.pk)
-    frames = dict(selectors.verdict_frames(live, (polish.pk, english.pk)))
+    frames = dict(selectors.verdict_frames(live.pk, (polish.pk, english.pk)))
     assert frames[ola.pk]["reason"] == "too_far" and frames[ola.pk]["detail"].startswith("Jesteś ok.")
     assert frames[ed.pk]["detail"].startswith("You're about")
 

@@ -110,6 +110,11 @@ def verify_pending(action_id: int) -> int:
         for checkin in batch:
             metrics.VERIFICATION_LAG.observe((now - checkin.received_at).total_seconds())
         done += len(batch)
+        if len(batch) < VERIFY_BATCH:
+            # Nothing else was pending: asking again would cost a query and a transaction
+            # per round. One that came meanwhile set the flag cleared above, so its own
+            # task follows.
+            return done
 
 
 class PendingCheckIn(NamedTuple):
