@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from actions import exports, geo, selectors, services
 from actions.models import Announcement, CheckIn, CheckInStatus, Pledge
+from actions.services import verification
 from common.errors import Conflict, Forbidden, Invalid
 from realtime import snapshots
 
@@ -176,6 +177,16 @@ def test_verification_is_batched_and_idempotent(live, django_assert_max_num_quer
         assert services.verify_pending(live.pk) == 30
     assert services.verify_pending(live.pk) == 0
     assert CheckIn.objects.filter(status=CheckInStatus.VERIFIED).count() == 30
+
+
+def test_a_full_batch_is_followed_by_the_next_until_a_short_one(live, monkeypatch):
+    """A round stops after a short batch only: a backlog larger than a batch is worked
+    through in one round."""
+    monkeypatch.setattr(verification, "VERIFY_BATCH", 10)
+    for n in range(25):
+        services.check_in(live, factories.guest(f"F{n}"), attempt(key=f"full-{n:04d}"))
+    assert services.verify_pending(live.pk) == 25
+    assert not CheckIn.objects.filter(status=CheckInStatus.PENDING).exists()
 
 
 def test_cells_show_only_with_five_established_people(live):
