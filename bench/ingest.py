@@ -28,6 +28,7 @@ from bench.clients import run_clients  # noqa: E402
 from bench.common import CpuMeter, percentile, postgres_pids, redis_pids, report  # noqa: E402
 from bench.loadgen import post, ramp  # noqa: E402
 from bench.stack import Stack, start_django  # noqa: E402
+from bench.waits import Waits  # noqa: E402
 from bench.wsclient import handshake  # noqa: E402
 
 
@@ -122,7 +123,10 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
     dashboard = await open_dashboard(ports[-1], slug)
     payloads = checkin_requests(slug, ports, people)
     meter = CpuMeter(process_kinds(stack))
+    waits = Waits(stack.env["DATABASE_URL"], stack.env["REDIS_URL"]) if args.waits else None
     meter.start()
+    if waits:
+        waits.start()
     loop = asyncio.get_running_loop()
     # The clients run in processes of their own; this loop keeps the dashboard socket.
     start, clients = await loop.run_in_executor(
@@ -156,6 +160,7 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
         await asyncio.sleep(0.25)
     dashboard.transport.close()
     meter.stop()
+    waited = waits.stop() if waits else None
 
     e2e = []
     snapshot_index = 0
@@ -223,6 +228,7 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
         **{f"cpu_ms_{kind}": ms for kind, ms in cpu.items()},
         "clients": len(clients),
         "client_core_max": round(max(c.core_share for c in clients), 2),
+        **({"waits": waited} if waited else {}),
     }
 
 
@@ -277,6 +283,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--connections", type=int, default=256)
     p.add_argument("--clients", type=int, default=2, help="load generator processes")
     p.add_argument("--settle", type=float, default=120, help="seconds to wait for the last verdicts")
+    p.add_argument("--waits", action="store_true", help="sample PostgreSQL waits and locks, Redis command stats")
     return p
 
 
