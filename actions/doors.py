@@ -110,7 +110,7 @@ def check_in_batch(calls: list[CheckInCall]) -> list[Answer]:
                 allowed.append((n, user))
             else:
                 answers[n] = refusal
-        entries = [(user, rules.CheckInInput(**calls[n].payload.dict())) for n, user in allowed]
+        entries = [(user, rules.CheckInInput(**calls[n].payload.model_dump())) for n, user in allowed]
         with events.dispatch_with(run_in_background):
             results = services.check_in_many(action, entries)
         for (n, _), result in zip(allowed, results, strict=True):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from common.openapi import SOME_TEXT
 
@@ -52,7 +53,10 @@ class PledgeOut(Schema):
     share_url: str
 
 
-class CheckInIn(Schema):
+class CheckInIn(BaseModel):
+    # A plain pydantic model, not a ninja Schema: every check-in is validated against
+    # it, and the Schema's wrapping validator (it reads the fields through a getter
+    # object) took 32 µs where pydantic alone takes 3.4. The OpenAPI shape is the same.
     lat: Latitude | None = None
     lon: Longitude | None = None
     accuracy_m: float | None = Field(None, strict=True, ge=0, le=rules.ACCURACY_MAX)
