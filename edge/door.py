@@ -21,8 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
-from ninja import Schema
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from accounts.auth import bearer_from_headers, cached_user_for_token
 from actions.doors import Answer, CheckInCall, checkin_writes, deed_as, pledge_as
@@ -42,7 +41,7 @@ def problem(status: int, code: str, detail: str) -> ServiceError:
 ROUTE = re.compile(r"^/api/v1/actions/(?P<slug>[-a-zA-Z0-9_]+)/(?P<what>checkins|pledges|deeds)$")
 # Check-ins have no per-request function: they go to `checkin_writes`, whose batch also
 # looks up their tokens.
-HANDLERS: dict[str, tuple[Callable[..., tuple[int, dict[str, Any]]] | None, type[Schema] | None]] = {
+HANDLERS: dict[str, tuple[Callable[..., tuple[int, dict[str, Any]]] | None, type[BaseModel] | None]] = {
     "checkins": (None, CheckInIn),
     "pledges": (pledge_as, PledgeIn),
     "deeds": (deed_as, None),
