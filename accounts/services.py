@@ -17,6 +17,7 @@ from common.codes import random_string
 from common.denylist import check_allowed
 from common.errors import Conflict
 from common.inputs import one_line
+from common.sql import placeholders
 
 from . import revocation
 from .models import ApiToken, Profile
@@ -190,7 +191,7 @@ def users_for_token_hashes(hashes: list[str]) -> dict[str, User]:
         f"SELECT u.*, t.id AS token_id, t.key_hash AS token_hash,"
         " (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
         f" FROM {qn(ApiToken._meta.db_table)} t JOIN {qn(User._meta.db_table)} u ON u.id = t.user_id"
-        f" WHERE t.key_hash IN ({', '.join(['%s'] * len(hashes))}) AND u.is_active"
+        f" WHERE t.key_hash IN ({placeholders(hashes)}) AND u.is_active"
         " AND COALESCE(t.last_used_at, t.created_at) >= %s",
         [adapt(now - TOKEN_TOUCH_EVERY), *hashes, adapt(now - TOKEN_IDLE)],
     )
@@ -203,8 +204,7 @@ def users_for_token_hashes(hashes: list[str]) -> dict[str, User]:
     if stale:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {qn(ApiToken._meta.db_table)} SET last_used_at = %s"
-                f" WHERE id IN ({', '.join(['%s'] * len(stale))})",
+                f"UPDATE {qn(ApiToken._meta.db_table)} SET last_used_at = %s WHERE id IN ({placeholders(stale)})",
                 [adapt(now), *stale],
             )
     return found

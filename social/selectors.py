@@ -9,6 +9,7 @@ from accounts.models import Profile
 from accounts.selectors import person
 from actions.models import Action, Pledge
 from actions.selectors import open_actions
+from common.sql import placeholders
 
 from .models import Block, Follow
 
@@ -27,7 +28,7 @@ def followed_among(user_ids: list[int]) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT followee_id FROM {connection.ops.quote_name(Follow._meta.db_table)}"
-            f" WHERE followee_id IN ({', '.join(['%s'] * len(user_ids))})",
+            f" WHERE followee_id IN ({placeholders(user_ids)})",
             user_ids,
         )
         return {followee_id for (followee_id,) in cursor.fetchall()}
