@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,3 +87,13 @@ def rest(kind: str, ident: int, started: float) -> None:
         goodmob_redis.client().set(goodmob_redis.key(kind, "last", ident), now + pause, ex=60 + int(pause))
     except redis.RedisError:
         log.warning("%s %s: rest not recorded", kind, ident)
+
+
+@contextmanager
+def resting(kind: str, ident: int) -> Iterator[None]:
+    """A broadcast's reading and sending: `begin` before, `rest` after, however it ends."""
+    started = begin(kind, ident)
+    try:
+        yield
+    finally:
+        rest(kind, ident, started)

@@ -59,30 +59,27 @@ def publish_cascade(action_id: int) -> int | None:
     if not r.set(lock, 1, nx=True, px=30_000):
         request_cascade(action_id)
         return None
-    started = None
     try:
-        started = coalesce.begin("cascade", action_id)
-        action = Action.objects.filter(pk=action_id).first()
-        if action is None or action.is_hidden:
-            return None
-        shape = cascade.graph(action)
-        text = last_full_text(action_id)
-        before = json.loads(text) if text else None
-        old = {node["id"]: node for node in before["nodes"]} if before else {}
-        changed, removed = cascade.changes(old, shape["nodes"])
-        if before is not None and not changed and not removed and before["totals"] == shape["totals"]:
-            return None
-        seq = int(r.incr(cascade.seq_key(action_id)))
-        whole = encode(cascade.frame(action.slug, shape, seq))
-        r.set(_full_key(action_id), zlib.compress(whole.encode(), 1), ex=KEPT_SECONDS)
-        # With no earlier graph (the first frame, or Redis lost it) screens must replace theirs.
-        delta = whole if before is None else encode(cascade.frame(action.slug, shape, seq, changed, removed))
-        publish.publish([(group(action_id), delta)])
-        # Each person whose link brought someone new sees their own node on their feed.
-        grown = [node for node in changed if node["branch"] != old.get(node["id"], {}).get("branch", 0)]
-        publish.to_each_user((shape["owners"][n["id"]], cascade.frame(action.slug, shape, seq, [n])) for n in grown)
-        return seq
+        with coalesce.resting("cascade", action_id):
+            action = Action.objects.filter(pk=action_id).first()
+            if action is None or action.is_hidden:
+                return None
+            shape = cascade.graph(action)
+            text = last_full_text(action_id)
+            before = json.loads(text) if text else None
+            old = {node["id"]: node for node in before["nodes"]} if before else {}
+            changed, removed = cascade.changes(old, shape["nodes"])
+            if before is not None and not changed and not removed and before["totals"] == shape["totals"]:
+                return None
+            seq = int(r.incr(cascade.seq_key(action_id)))
+            whole = encode(cascade.frame(action.slug, shape, seq))
+            r.set(_full_key(action_id), zlib.compress(whole.encode(), 1), ex=KEPT_SECONDS)
+            # With no earlier graph (the first frame, or Redis lost it) screens must replace theirs.
+            delta = whole if before is None else encode(cascade.frame(action.slug, shape, seq, changed, removed))
+            publish.publish([(group(action_id), delta)])
+            # Each person whose link brought someone new sees their own node on their feed.
+            grown = [node for node in changed if node["branch"] != old.get(node["id"], {}).get("branch", 0)]
+            publish.to_each_user((shape["owners"][n["id"]], cascade.frame(action.slug, shape, seq, [n])) for n in grown)
+            return seq
     finally:
-        if started is not None:
-            coalesce.rest("cascade", action_id, started)
         r.delete(lock)

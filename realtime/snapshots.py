@@ -28,12 +28,11 @@ def request_snapshot(action_id: int) -> None:
 @shared_task(**IDEMPOTENT)
 def publish_snapshot(action_id: int) -> int | None:
     """Recount from rows and broadcast one snapshot with the next seq."""
-    started = coalesce.begin("snap", action_id)
-    frame = next_snapshot(action_id)
-    if frame is None:
-        return None
-    publish.to_action(action_id, frame)
-    coalesce.rest("snap", action_id, started)
+    with coalesce.resting("snap", action_id):
+        frame = next_snapshot(action_id)
+        if frame is None:
+            return None
+        publish.to_action(action_id, frame)
     if frame["movement"] is not None:
         request_movement(frame["movement"]["id"])
     return int(frame["seq"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import pytest
+
 from common import coalesce
 from common import redis as goodmob_redis
 
@@ -39,3 +41,13 @@ def test_a_quick_broadcast_leaves_the_window_alone() -> None:
     coalesce.request("testrest", 2, task, window=0.25)
     assert task.calls and task.calls[0] <= 0.25
     assert time.time() - started < 5
+
+
+def test_resting_rests_after_a_broadcast_that_failed(monkeypatch) -> None:
+    """A slow broadcast that raised still pushes the next one back: its cost was paid."""
+    clock = iter([1000.0, 1001.0])  # begin at 1000, the failure a second later
+    monkeypatch.setattr(coalesce.time, "time", lambda: next(clock))
+    with pytest.raises(RuntimeError), coalesce.resting("testrest", 3):
+        raise RuntimeError("the read failed")
+    last = float(goodmob_redis.client().get(goodmob_redis.key("testrest", "last", 3)))
+    assert last == 1001.0 + coalesce.REST * 1.0
