@@ -76,7 +76,7 @@ def start_beat(env: dict[str, str], log: Path) -> Output:
     return Output(proc, log)
 
 
-def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def start_web(env: dict[str, str], port: int, log: Path) -> Output:
     """A web process exactly as the Procfile's `web` line runs it, once it listens."""
     from goodmob.supervise import read_procfile
 
@@ -90,8 +90,7 @@ def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     )
     output = Output(proc, log)
     output.wait_for("Uvicorn running on")
-    proc.output = output  # type: ignore[attr-defined]  # its lines, to wait for
-    return proc
+    return output
 
 
 KRAKOW = [{"display_name": "Rynek Główny, Kraków, Polska", "lat": "50.0617", "lon": "19.9373", "place_id": 1}]

@@ -82,6 +82,6 @@ def fuzz(env: dict[str, str], port: int, token: str, tmp_path: Path) -> tuple[st
             timeout=int(os.environ.get("FUZZ_MAX_TIME", "45")) + 60,
         )
     finally:
-        web.terminate()
-        web.wait(timeout=20)
+        web.proc.terminate()
+        web.proc.wait(timeout=20)
     return run.stdout + run.stderr, run.returncode

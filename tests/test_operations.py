@@ -92,17 +92,16 @@ def two_webs(tmp_path: Path) -> Iterator[list[Web]]:
     shared = tmp_path / "metrics"
     shared.mkdir()
     env = subprocess_env(PROMETHEUS_MULTIPROC_DIR=str(shared), LOG_FORMAT="json", LOG_LEVEL="INFO")
-    procs, webs = [], []
+    webs = []
     try:
         for n in range(2):
             port = free_port()
-            procs.append(start_web(env, port, tmp_path / f"web{n}.log"))
-            webs.append(Web(f"127.0.0.1:{port}", procs[-1].output))
+            webs.append(Web(f"127.0.0.1:{port}", start_web(env, port, tmp_path / f"web{n}.log")))
         yield webs
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=20)
+        for web in webs:
+            web.output.proc.terminate()
+            web.output.proc.wait(timeout=20)
 
 
 def scrape(address: str) -> str:

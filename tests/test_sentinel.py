@@ -82,11 +82,11 @@ def test_the_site_follows_a_redis_failover(cluster: SentinelRedis, tmp_path: Pat
             # Accepted while the site finds the new primary; verified and shown after.
             assert check_in(address, action.slug, tokens[1], "sentinel-0002") == 202
             until_count(ws, 2)
-        assert worker.proc.poll() is None and web.poll() is None
+        assert worker.proc.poll() is None and web.proc.poll() is None
     finally:
-        for proc in (web, worker.proc, beat.proc):
+        for proc in (web.proc, worker.proc, beat.proc):
             proc.terminate()
-        for proc in (web, worker.proc, beat.proc):
+        for proc in (web.proc, worker.proc, beat.proc):
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

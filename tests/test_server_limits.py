@@ -27,10 +27,10 @@ CAP = 3
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    proc = start_web(subprocess_env(WS_MAX_PER_ADDRESS=str(CAP)), port, tmp_path / "web.log")
+    web = start_web(subprocess_env(WS_MAX_PER_ADDRESS=str(CAP)), port, tmp_path / "web.log")
     yield f"127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
+    web.proc.terminate()
+    web.proc.wait(timeout=20)
 
 
 def raw_request(address: str, request: bytes) -> bytes:
