@@ -15,14 +15,13 @@ import argparse
 import json
 import os
 import sys
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.clients import run_clients  # noqa: E402
 from bench.common import PYTHON, CpuMeter, free_port, percentile, report, spawn, stop, wait_port  # noqa: E402
-from bench.ingest import SPOT  # noqa: E402
-from bench.loadgen import post, ramp  # noqa: E402
+from bench.ingest import checkin_requests  # noqa: E402
+from bench.loadgen import ramp  # noqa: E402
 from bench.stack import WEB_ARGS  # noqa: E402
 
 ANSWER = json.dumps({"id": 1, "slug": "floor", "status": "pending", "reason": "", "detail": "Checking."}).encode()
@@ -54,10 +53,8 @@ def run(args: argparse.Namespace) -> dict:
     server = spawn([PYTHON, "-m", "uvicorn", "bench.floor:app", "--port", str(port), *WEB_ARGS])
     try:
         wait_port(port, proc=server)
-        count = int(args.rate * args.duration) + 10
-        host, path, auth = f"127.0.0.1:{port}", "/api/v1/actions/floor/checkins", {"Authorization": "Bearer x"}
-        bodies = (json.dumps({**SPOT, "idempotency_key": uuid.uuid4().hex}).encode() for _ in range(count))
-        payloads = [(("127.0.0.1", port), post(path, host, body, auth)) for body in bodies]
+        # The ingestion bench's own requests; any token does, the app reads none.
+        payloads = checkin_requests("floor", [port], [(0, "x")] * (int(args.rate * args.duration) + 10))
         meter = CpuMeter({"web": [server.pid]})
         meter.start()
         _, clients = run_clients(payloads, ramp(args.rate, args.rate, 0.001), args.duration, args.clients, 256)

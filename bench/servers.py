@@ -105,8 +105,7 @@ class SentinelRedis:
         self.primary_port, self.replica_port = free_port(), free_port()
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.down_after_ms = down_after_ms
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.outputs: dict[str, Output] = {}
+        self.outputs: dict[str, Output] = {}  # by name; each holds its process
 
     @property
     def sentinels(self) -> str:
@@ -114,7 +113,6 @@ class SentinelRedis:
 
     def _start(self, name: str, args: list[str], ready: str) -> None:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.procs[name] = proc
         self.outputs[name] = Output(proc, self.workdir / f"{name}.log")
         self.outputs[name].wait_for(ready)
 
@@ -154,13 +152,13 @@ class SentinelRedis:
 
     def kill_primary(self) -> None:
         """SIGKILL, as a crash would."""
-        proc = self.procs.pop("primary")
+        proc = self.outputs.pop("primary").proc
         proc.kill()
         proc.wait()
 
     def stop(self) -> None:
-        for proc in self.procs.values():
-            proc.kill()
-            proc.wait()
-        self.procs = {}
+        for output in self.outputs.values():
+            output.proc.kill()
+            output.proc.wait()
+        self.outputs = {}
         shutil.rmtree(self.workdir, ignore_errors=True)
