@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -76,7 +77,8 @@ def main() -> None:
 
     action = seed_action()
     port = free_port()
-    dump = tempfile.mktemp(prefix="goodmob-socket-profile-")
+    folder = tempfile.mkdtemp(prefix="goodmob-socket-profile-")  # the web process dumps here
+    dump = f"{folder}/snapshot"
     web = subprocess.Popen(
         [PYTHON, __file__, "--serve", str(port), "--dump", dump], cwd=ROOT, env={**os.environ, **stack.env}
     )
@@ -107,6 +109,7 @@ def main() -> None:
         web.terminate()
         web.wait()
         stack.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
