@@ -42,3 +42,4 @@ form.addEventListener("submit", (event) => {
 });
 form.radius.addEventListener("change", search);
 form.phase.addEventListener("change", search);
+form.querySelector("button").disabled = false; // listening now: a tap searches
