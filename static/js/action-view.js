@@ -15,6 +15,12 @@ export function csrfToken() {
   return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1] ?? "";
 }
 
+// A form that only its script can send has its submit button disabled in the page: a tap
+// before the module loaded would submit it as a page reload. Call once listening.
+export function armed(form) {
+  form.querySelectorAll("button[data-armed-by-script]").forEach((button) => (button.disabled = false));
+}
+
 export async function api(method, path, body) {
   const response = await fetch(path, {
     method,

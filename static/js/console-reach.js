@@ -1,7 +1,7 @@
 // The console's reach cards: nearby dispatch progress (polled: it moves once a minute)
 // and moving a scheduled action to a new time.
 import { format, gettext } from "./i18n.js";
-import { api } from "./action-view.js";
+import { api, armed } from "./action-view.js";
 
 const { slug } = document.getElementById("action").dataset;
 const card = document.querySelector("[data-dispatch]");
@@ -35,3 +35,4 @@ form?.addEventListener("submit", async (event) => {
   if (ok) location.reload();
   else error.textContent = data.detail;
 });
+if (form) armed(form);

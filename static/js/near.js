@@ -1,7 +1,7 @@
 // Near me: actions nearest first around where the phone is. The location is asked for
 // only when the person taps, rounded to about a kilometre, and never stored.
 import { gettext } from "./i18n.js";
-import { api } from "./action-view.js";
+import { api, armed } from "./action-view.js";
 import { actionCard } from "./cards.js";
 
 const form = document.getElementById("near-form");
@@ -42,4 +42,4 @@ form.addEventListener("submit", (event) => {
 });
 form.radius.addEventListener("change", search);
 form.phase.addEventListener("change", search);
-form.querySelector("button").disabled = false; // listening now: a tap searches
+armed(form);

@@ -1,7 +1,7 @@
 // The alerts page's watch areas: a tile-free map of the coarse cells kept, adding one
 // around where the phone is (the point itself is never stored), removing one.
 import { gettext } from "./i18n.js";
-import { api, readJson } from "./action-view.js";
+import { api, armed, readJson } from "./action-view.js";
 import { drawCells } from "./map.js";
 
 const areas = readJson("watch-areas", []);
@@ -32,6 +32,7 @@ form?.addEventListener("submit", async (event) => {
   if (ok) location.reload();
   else status.textContent = data.detail;
 });
+if (form) armed(form);
 document.querySelectorAll("[data-watch-remove]").forEach((button) =>
   button.addEventListener("click", async () => {
     const { ok } = await api("DELETE", `/api/v1/me/watch-areas/${button.dataset.watchRemove}`);
