@@ -86,7 +86,9 @@ class Action(models.Model):
 
 
 class Pledge(models.Model):
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="pledges")
+    # No index of its own: the two below lead with the action (one fewer index to write
+    # per pledge), and with it the planner chose it over the ordered one (see below).
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="pledges", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges")
     referrer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
@@ -100,7 +102,10 @@ class Pledge(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["action", "user"], name="pledge_once")]
-        indexes = [models.Index(fields=["action", "-created_at"], name="pledge_action_recent")]
+        # The snapshot's newest pledgers, in the order it asks (ties broken by id). A flash
+        # crowd outruns the planner's statistics (an action of 23,600 pledges estimated at
+        # one): it then read, joined and sorted every pledge (140 ms) instead of 12.
+        indexes = [models.Index(fields=["action", "-created_at", "-id"], name="pledge_action_newest")]
 
 
 class CheckInStatus(models.TextChoices):

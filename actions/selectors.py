@@ -73,13 +73,18 @@ def share_path(action: Action, handle: str) -> str:
     return f"{action.get_absolute_url()}?ref={handle}"
 
 
-def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
-    now = now or timezone.now()
-    recent_pledges = (
+def newest_pledges(action: Action) -> QuerySet[Pledge]:
+    """The snapshot's newest pledgers, read through the index in this order (models.Pledge)."""
+    return (
         Pledge.objects.filter(action=action)
         .select_related("user__profile")
         .order_by("-created_at", "-id")[:RECENT_PLEDGES]
     )
+
+
+def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    recent_pledges = newest_pledges(action)
     recent_deeds = (
         CheckIn.objects.filter(action=action, deed_done_at__isnull=False, status=CheckInStatus.VERIFIED)
         .select_related("pledge__user__profile")

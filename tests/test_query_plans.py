@@ -1,0 +1,35 @@
+"""Plans that must hold under a flash crowd: the planner's statistics lag far behind an
+action that gains thousands of pledges in a minute (PostgreSQL only)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from actions import selectors
+from actions.models import Pledge
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner"),
+]
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        return json.dumps(cursor.fetchone()[0])
+
+
+def test_the_newest_pledgers_are_read_in_index_order_whatever_the_statistics_say(action):
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Pledge._meta.db_table}")  # statistics from before the crowd
+    users = User.objects.bulk_create([User(username=f"crowd-{n}", password="!") for n in range(3000)])
+    Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users])
+    plan = _plan(selectors.newest_pledges(action))
+    # An index in the query's own order and a limit: no sort of every pledge.
+    assert "pledge_action_newest" in plan and '"Sort"' not in plan
