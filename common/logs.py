@@ -11,9 +11,11 @@ name its action.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 from typing import Any
 
@@ -37,6 +39,24 @@ def _given(scope: dict[str, Any]) -> str | None:
     return None
 
 
+class _NewIds:
+    """Fresh ids: a random prefix per process and a counter. Unique, not secret; a
+    uuid4 per request asked the kernel for random bytes each time."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix, self.counter = secrets.token_hex(8), itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+new_id = _NewIds()
+
+
 class RequestIds:
     """ASGI middleware around both HTTP doors (the edge door and Django)."""
 
@@ -46,7 +66,7 @@ class RequestIds:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] != "http":
             return await self.inner(scope, receive, send)
-        ident = _given(scope) or uuid.uuid4().hex
+        ident = _given(scope) or new_id()
         token = REQUEST_ID.set(ident)
 
         async def send_with_id(message: dict[str, Any]) -> None:

@@ -1,4 +1,3 @@
-import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -9,6 +8,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
 from django.urls import get_resolver  # noqa: E402
 
+from common import collector  # noqa: E402
 from common.logs import RequestIds  # noqa: E402
 from common.metrics import forget_on_exit  # noqa: E402
 from edge.door import HotRoutes  # noqa: E402
@@ -33,8 +33,4 @@ application = RequestIds(
     )
 )
 
-# With thousands of long-lived sockets every full collection walks them all (stalls of
-# half a second and more were measured): keep start-up objects out of the collector's
-# sight and collect the young generation less often.
-gc.set_threshold(50_000, 20, 100)
-gc.freeze()
+collector.tune()

@@ -1,10 +1,10 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, worker_process_shutdown
+from celery.signals import task_postrun, worker_init, worker_process_init, worker_process_shutdown
 from django.db import close_old_connections
 
-from common import metrics
+from common import collector, metrics
 from goodmob import kombu_fix
 
 kombu_fix.apply()
@@ -25,6 +25,12 @@ app.conf["CELERY_DB_REUSE_MAX"] = 100_000
 def _release_connection(**kwargs: object) -> None:
     # Returns a healthy connection to the pool and drops a broken one.
     close_old_connections()
+
+
+@worker_init.connect  # the solo pool's one process
+@worker_process_init.connect  # each prefork child
+def _tune_collector(**kwargs: object) -> None:
+    collector.tune()
 
 
 @worker_process_shutdown.connect

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import urllib.request
 from collections.abc import Iterator
@@ -172,3 +173,20 @@ def test_expected_refusals_are_logged_once_without_a_traceback(client, action, c
     assert len(warned) <= len(answers)
     for path in ("/no/such/page", "/api/v1/actions/no-such-action"):
         assert sum(path in r.getMessage() for r in caplog.records) == 1
+
+
+def test_request_ids_differ_within_a_process_and_after_a_fork() -> None:
+    from common.logs import new_id
+
+    first, second = new_id(), new_id()
+    assert first != second and re.fullmatch(r"[0-9a-f]{32}", first)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child's id must not repeat the parent's next one
+        os.write(write, new_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    os.close(write)
+    theirs = os.read(read, 64).decode()
+    os.close(read)
+    assert theirs[:16] != first[:16] and new_id()[:16] == first[:16]
