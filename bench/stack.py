@@ -7,6 +7,8 @@ import functools
 import os
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import redis
@@ -31,6 +33,26 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def fresh_database() -> Iterator[None]:
+    """A PostgreSQL database of its own for one run, dropped afterwards. Runs on one
+    database inherit each other's rows and, where autovacuum is off, their dead row
+    versions: compare runs each on a fresh one. Call before `start_django`."""
+    base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
+    url = f"{base.rsplit('/', 1)[0]}/goodmob_bench_{uuid.uuid4().hex[:8]}"
+    os.environ["BENCH_DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 @functools.cache
