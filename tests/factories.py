@@ -6,11 +6,12 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts
 from actions import rules, services
-from actions.models import Action
+from actions.models import Action, CheckIn
 
 _names = itertools.count(1)
 
@@ -88,3 +89,14 @@ def action_body(**overrides):
     }
     body.update(overrides)
     return body
+
+
+def deed_done(action: Action, person: User, key: str) -> None:
+    """A verified check-in at the spot and the deed marked done, with a live worker about:
+    its verification task may have taken the check-in first (skip-locked rows are passed
+    over, not waited for), so wait on the row's lock, never on a clock."""
+    checkin, _ = services.check_in(action, person, services.CheckInInput(key, **SPOT))
+    services.verify_pending(action.pk)
+    with transaction.atomic():
+        CheckIn.objects.select_for_update().get(pk=checkin.pk)
+    services.mark_deed_done(action, person)

@@ -41,9 +41,7 @@ def world(live_url):
     ended = factories.move_clock(factories.action(olga, title="Bench paint"), starts_in=timedelta(minutes=-40))
     soon = factories.action(olga, title="Leaf sweep")
     ola = factories.guest("Ola")
-    services.check_in(live, ola, services.CheckInInput("axe-000001", **factories.SPOT))
-    services.verify_pending(live.pk)
-    services.mark_deed_done(live, ola)
+    factories.deed_done(live, ola, "axe-000001")
     follow(factories.member("bao"), olga)
     here = {"place_name": "Planty", "lat": 50.0614, "lon": 19.9366, "radius_m": 150, "starts_at": soon.starts_at}
     fork = services.fork_action(live, factories.member("kasia"), rules.fork_input(live, here))
