@@ -9,7 +9,7 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import BaseModel
 
-from common.openapi import SOME_TEXT
+from common.openapi import SOME_TEXT, WholeNumber
 
 from . import geo, protocol, rules
 
@@ -84,32 +84,32 @@ class PlaceAndTime(Schema):
     place_name: str = Field("", max_length=rules.PLACE_NAME_MAX)
     lat: Latitude | None = None
     lon: Longitude | None = None
-    radius_m: int | None = Field(
-        None, strict=True, ge=rules.RADIUS_MIN, le=rules.RADIUS_MAX, description="Null: the deed is done anywhere."
+    radius_m: WholeNumber | None = Field(
+        None, ge=rules.RADIUS_MIN, le=rules.RADIUS_MAX, description="Null: the deed is done anywhere."
     )
     starts_at: datetime = Field(description="ISO 8601 with a time zone; from now to 30 days ahead.")
-    capacity: int | None = Field(None, strict=True, ge=1, le=rules.CAPACITY_MAX)
+    capacity: WholeNumber | None = Field(None, ge=1, le=rules.CAPACITY_MAX)
 
 
 class RescheduleIn(Strict):
     starts_at: datetime
-    duration_minutes: int | None = Field(None, strict=True, ge=1, le=rules.DURATION_MAX)
+    duration_minutes: WholeNumber | None = Field(None, ge=1, le=rules.DURATION_MAX)
 
 
 class DispatchIn(Strict):
     """Alert people watching the area, nearest first, widening every minute, until
     `people` have pledged, the rings reach `max_radius_km` or the action starts."""
 
-    people: int = Field(strict=True, ge=1, le=rules.DISPATCH_PEOPLE_MAX)
-    max_radius_km: int = Field(strict=True, ge=1, le=rules.DISPATCH_RADIUS_KM_MAX)
+    people: WholeNumber = Field(ge=1, le=rules.DISPATCH_PEOPLE_MAX)
+    max_radius_km: WholeNumber = Field(ge=1, le=rules.DISPATCH_RADIUS_KM_MAX)
     begins_at: datetime | None = Field(None, description="When the first ring goes out; now where left out.")
 
 
 class ActionIn(PlaceAndTime):
     title: str = Field(min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
     deed: str = Field(min_length=1, max_length=rules.DEED_MAX, pattern=SOME_TEXT)
-    duration_minutes: int = Field(strict=True, ge=1, le=rules.DURATION_MAX)
-    goal: int = Field(strict=True, ge=1, le=rules.GOAL_MAX)
+    duration_minutes: WholeNumber = Field(ge=1, le=rules.DURATION_MAX)
+    goal: WholeNumber = Field(ge=1, le=rules.GOAL_MAX)
     dispatch: DispatchIn | None = Field(None, description="Nearby dispatch; needs a track record (403 otherwise).")
 
 
@@ -117,8 +117,8 @@ class ForkIn(PlaceAndTime, Strict):
     """The deed is the original's and cannot be changed; what is left out is copied."""
 
     title: str | None = Field(None, min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
-    duration_minutes: int | None = Field(None, strict=True, ge=1, le=rules.DURATION_MAX)
-    goal: int | None = Field(None, strict=True, ge=1, le=rules.GOAL_MAX)
+    duration_minutes: WholeNumber | None = Field(None, ge=1, le=rules.DURATION_MAX)
+    goal: WholeNumber | None = Field(None, ge=1, le=rules.GOAL_MAX)
 
 
 class ActionCreated(Schema):
@@ -177,9 +177,11 @@ class OrganizerOut(protocol.Person):
 
 
 class MomentumIn(Strict):
-    deeds: int = Field(ge=1, le=rules.LEVEL_DEEDS_MAX, description="Deeds that reach a level...")
-    within_minutes: int = Field(ge=1, le=rules.LEVEL_WITHIN_MAX, description="...when done within these minutes.")
-    add_minutes: int = Field(ge=1, le=rules.LEVEL_ADD_MAX, description="Minutes each level adds to the end.")
-    cap_minutes: int = Field(
+    deeds: WholeNumber = Field(ge=1, le=rules.LEVEL_DEEDS_MAX, description="Deeds that reach a level...")
+    within_minutes: WholeNumber = Field(
+        ge=1, le=rules.LEVEL_WITHIN_MAX, description="...when done within these minutes."
+    )
+    add_minutes: WholeNumber = Field(ge=1, le=rules.LEVEL_ADD_MAX, description="Minutes each level adds to the end.")
+    cap_minutes: WholeNumber = Field(
         ge=1, le=rules.LEVEL_CAP_MAX, description="The most minutes all levels add (at least add_minutes)."
     )

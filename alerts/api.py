@@ -12,6 +12,7 @@ from ninja import Field, Router, Status
 from accounts.auth import BearerAuth, SessionAuth, caller
 from actions import protocol
 from actions.doors import find_action
+from actions.schemas import Latitude, Longitude
 from actions.services import require_organizer
 from common.errors import NotFound
 from common.openapi import Patch, refusals
@@ -38,7 +39,7 @@ class SubscriptionIn(Strict):
     """As the browser's PushSubscription.toJSON() gives it."""
 
     endpoint: str = Field(min_length=8, max_length=500, pattern=PUSH_URL)
-    expirationTime: float | None = None  # noqa: N815 (the Push API's own name)
+    expirationTime: float | None = Field(None, strict=True)  # noqa: N815 (the Push API's own name)
     keys: SubscriptionKeys
 
 
@@ -72,8 +73,8 @@ class PreferencesIn(Patch):
 
 
 class WhereaboutsIn(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
 
 
 class DispatchOut(Strict):

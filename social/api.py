@@ -14,9 +14,10 @@ from accounts.models import Profile
 from accounts.selectors import get_profile
 from actions import geo, protocol
 from actions import selectors as action_selectors
+from actions.schemas import Latitude, Longitude
 from common import ratelimit
 from common.errors import UNAUTHORIZED, Invalid, NotFound
-from common.openapi import refusals
+from common.openapi import WholeNumber, refusals
 
 from . import discovery, selectors, services, watching
 from .models import WatchArea
@@ -188,9 +189,9 @@ def feed(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class WatchAreaIn(protocol.Strict):
-    lat: float = Field(strict=True, ge=-90, le=90, description="Used to pick the cells, then forgotten.")
-    lon: float = Field(strict=True, ge=-180, le=180)
-    radius_km: int = Field(strict=True, ge=watching.RADIUS_KM_MIN, le=watching.RADIUS_KM_MAX)
+    lat: Latitude = Field(description="Used to pick the cells, then forgotten.")
+    lon: Longitude
+    radius_km: WholeNumber = Field(ge=watching.RADIUS_KM_MIN, le=watching.RADIUS_KM_MAX)
 
 
 class WatchAreaOut(Schema):

@@ -36,12 +36,18 @@ def _deeds(action, n, start=0):
 
 
 def test_organizers_set_levels_and_bad_ones_are_refused(api, action, organizer):
+    # 59.0 is an integer to JSON Schema (the fuzzer sends such), and is stored as one.
+    whole = _put(api, action, {**LEVELS, "within_minutes": float(LEVELS["within_minutes"])}, organizer)
+    assert whole.status_code == 200 and whole.json()["within_minutes"] == LEVELS["within_minutes"]
     made = _put(api, action, LEVELS, organizer)
     assert made.status_code == 200 and made.json() == {**LEVELS, "level": 0, "added_minutes": 0}
     assert api.get(f"/api/v1/actions/{action.slug}").json()["momentum"]["deeds"] == 3
     assert_problem(_put(api, action, {**LEVELS, "cap_minutes": 2}, organizer), 422)
     assert_problem(_put(api, action, {**LEVELS, "deeds": 0}, organizer), 422)
     assert_problem(_put(api, action, {**LEVELS, "deeds": "many"}, organizer), 422)
+    assert_problem(_put(api, action, {**LEVELS, "deeds": True}, organizer), 422)  # not a count
+    assert_problem(_put(api, action, {**LEVELS, "add_minutes": "5"}, organizer), 422)
+    assert_problem(_put(api, action, {**LEVELS, "add_minutes": 5.5}, organizer), 422)
     assert_problem(_put(api, action, {**LEVELS, "extra": 1}, organizer), 422)
     assert_problem(_put(api, action, LEVELS, factories.member("stan")), 403)
     assert_problem(_put(api, action, LEVELS, None), 401)
