@@ -22,8 +22,12 @@ def _a_number(value: Any) -> Any:
     return value
 
 
-# A JSON integer as JSON Schema reads it: 59 or 59.0, never 59.5, true or "59".
-WholeNumber = Annotated[int, BeforeValidator(_a_number)]
+A_NUMBER = BeforeValidator(_a_number)
+# A JSON integer as JSON Schema reads it: 59 or 59.0, never 59.5, true or "59". Limits
+# go on the field; on an optional one they go inside, before A_NUMBER, as
+# `Annotated[int, Field(ge=1), A_NUMBER] | None`: after it, pydantic 2.14 still enforces
+# them but writes them into the schema as "ge"/"le", which JSON Schema does not know.
+WholeNumber = Annotated[int, A_NUMBER]
 
 
 class Problem(Schema):
