@@ -1,0 +1,110 @@
+"""What one cascade redraw costs the worker at a given crowd, step by step: the rows'
+read, building the graph, finding what changed, encoding the frames and compressing the
+whole graph kept for late joiners. CPU time of this process; the database's own work
+is not in it. Between redraws --new people pledge, as under a crowd, so each redraw
+sends a delta. On a database of its own, dropped afterwards.
+
+    .venv/bin/python bench/cascade_redraw.py --people 23600 --redraws 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import percentile, report  # noqa: E402
+from bench.stack import bench_env, ensure_database, fresh_database  # noqa: E402
+
+STEPS = ("rows", "graph", "changes", "encode", "compress")
+
+
+def timed(spent: dict[str, float], step: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[step] += (time.process_time() - started) * 1000
+
+    return wrapper
+
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    env = bench_env()
+    ensure_database(env["DATABASE_URL"])
+    os.environ.update({**env, "DJANGO_SETTINGS_MODULE": "goodmob.settings"})
+    import django
+
+    django.setup()
+    import zlib
+
+    from django.core.management import call_command
+
+    from actions import cascade
+    from actions.models import Pledge
+    from bench.seed import bulk_participants, seed_action
+    from common import collector
+    from realtime import cascades
+
+    collector.tune()  # as the worker does
+    call_command("migrate", verbosity=0)
+    action = seed_action()
+    rng = random.Random(1)
+    people: list[int] = []
+
+    def pledge(count: int) -> None:
+        new = [uid for uid, _ in bulk_participants(count)]
+        rows = []
+        for uid in new:
+            # Most people come through the link of someone who pledged before them.
+            ref = rng.choice(people) if people and rng.random() < args.shared else None
+            rows.append(Pledge(action=action, user_id=uid, referrer_id=ref))
+            people.append(uid)
+        Pledge.objects.bulk_create(rows, batch_size=2000)
+
+    pledge(args.people)
+    cascades.publish_cascade(action.pk)  # the first, whole frame
+
+    spent = dict.fromkeys(STEPS, 0.0)
+    cascade._pledge_rows = timed(spent, "rows", cascade._pledge_rows)  # type: ignore[method-assign]
+    cascade.changes = timed(spent, "changes", cascade.changes)  # type: ignore[method-assign]
+    graph = cascade.graph
+    cascade.graph = timed(spent, "graph", graph)  # type: ignore[method-assign]
+    cascades.encode = timed(spent, "encode", cascades.encode)  # type: ignore[attr-defined]
+    compress = timed(spent, "compress", zlib.compress)
+    cascades.zlib = type("Zlib", (), {"compress": staticmethod(compress)})  # type: ignore[attr-defined]
+    totals = []
+    for _ in range(args.redraws):
+        pledge(args.new)
+        started = time.process_time()
+        cascades.publish_cascade(action.pk)
+        totals.append((time.process_time() - started) * 1000)
+    spent["graph"] -= spent["rows"]  # the rows are read inside graph()
+    result: dict[str, object] = {"bench": "cascade_redraw", "people": len(people), "redraws": args.redraws}
+    result["total_ms"] = round(percentile(totals, 0.5) or 0, 1)
+    result.update({f"{step}_ms": round(spent[step] / args.redraws, 1) for step in STEPS})
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=23_600)
+    parser.add_argument("--redraws", type=int, default=8)
+    parser.add_argument("--new", type=int, default=20, help="pledges between redraws")
+    parser.add_argument("--shared", type=float, default=0.7, help="share of pledges through someone's link")
+    args = parser.parse_args()
+    with fresh_database():
+        result = measure(args)
+    columns = [("people", "people"), ("total_ms", "median CPU ms a redraw")]
+    report(result, columns + [(f"{step}_ms", f"{step} ms") for step in STEPS])
+
+
+if __name__ == "__main__":
+    main()
