@@ -7,6 +7,7 @@ from typing import Annotated, Any, Self
 
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 # At least one character that is not a space, and no NUL anywhere (the body parser,
 # common/inputs.py, refuses NUL before any schema is read; the schema says so too).
@@ -18,7 +19,7 @@ def _a_number(value: Any) -> Any:
     # neither is a number. Strict mode would go too far: it refuses 59.0, which JSON
     # Schema's "integer" accepts (a fuzzer holds us to that).
     if isinstance(value, bool | str):
-        raise ValueError("Input should be a number")
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
     return value
 
 
