@@ -198,7 +198,7 @@ async def drive(stack: Stack, slug: str, people: list[tuple[int, str]], args: ar
         action = Action.objects.get(slug=slug)
         tally = selectors.counts(action)
         frames = int(goodmob_redis.client().get(cascade.seq_key(action.pk)) or 0)
-        verified_rows = CheckIn.objects.filter(pledge__action__slug=slug, status=CheckInStatus.VERIFIED).count()
+        verified_rows = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED).count()
         return {
             "stored": sum(rows.values()),
             "decided": rows.get("verified", 0) + rows.get("rejected", 0),

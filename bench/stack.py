@@ -28,9 +28,8 @@ def ensure_database(url: str) -> None:
         return
     import psycopg
 
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -40,9 +39,9 @@ def fresh_database() -> Iterator[None]:
     """A PostgreSQL database of its own for one run, dropped afterwards. Runs on one
     database inherit each other's rows and, where autovacuum is off, their dead row
     versions: compare runs each on a fresh one. Call before `start_django`."""
-    base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
-    url = f"{base.rsplit('/', 1)[0]}/goodmob_bench_{uuid.uuid4().hex[:8]}"
-    os.environ["BENCH_DATABASE_URL"] = url
+    server = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB).rsplit("/", 1)[0]
+    name = f"goodmob_bench_{uuid.uuid4().hex[:8]}"
+    os.environ["BENCH_DATABASE_URL"] = f"{server}/{name}"
     try:
         yield
     finally:
@@ -51,8 +50,8 @@ def fresh_database() -> Iterator[None]:
         connections.close_all()
         import psycopg
 
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @functools.cache

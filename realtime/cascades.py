@@ -66,7 +66,7 @@ def _keep(action_id: int, seq: int, shape: dict[str, Any]) -> None:
         _kept[action_id] = (seq, {node["id"]: node for node in shape["nodes"]}, shape["totals"])
 
 
-def _last_sent(r: redis.Redis, action_id: int) -> tuple[dict[str, dict[str, Any]] | None, list[dict[str, int]] | None]:
+def _last_sent(r: redis.Redis, action_id: int) -> tuple[dict[str, dict[str, Any]], list[dict[str, int]]] | None:
     """The nodes (by id) and totals of the last frame sent for the action, by whichever
     process: this process's copy while its seq is still the last, else Redis' (None
     when Redis has none: the next frame is then a whole graph)."""
@@ -80,7 +80,7 @@ def _last_sent(r: redis.Redis, action_id: int) -> tuple[dict[str, dict[str, Any]
     _kept.pop(action_id, None)
     text = last_full_text(action_id)
     if text is None:
-        return None, None
+        return None
     before = json.loads(text)
     return {node["id"]: node for node in before["nodes"]}, before["totals"]
 
@@ -101,10 +101,10 @@ def publish_cascade(action_id: int) -> int | None:
             if action is None or action.is_hidden:
                 return None
             shape = cascade.graph(action)
-            sent, sent_totals = _last_sent(r, action_id)
-            old = sent or {}
+            sent = _last_sent(r, action_id)
+            old, old_totals = sent or ({}, None)
             changed, removed = cascade.changes(old, shape["nodes"])
-            if sent is not None and not changed and not removed and sent_totals == shape["totals"]:
+            if sent is not None and not changed and not removed and old_totals == shape["totals"]:
                 return None
             seq = int(r.incr(cascade.seq_key(action_id)))
             whole = encode(cascade.frame(action.slug, shape, seq))
