@@ -10,12 +10,13 @@ documents them for people.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from django.conf import settings
 from ninja import Field, Schema
 from pydantic import ConfigDict
+
+from common import jsontext
 
 PhaseName = Literal["scheduled", "live", "ended", "cancelled"]
 CheckInStatusName = Literal["pending", "verified", "rejected"]
@@ -321,7 +322,7 @@ def encode(frame: dict[str, Any]) -> str:
     """The frame as the text every socket receives (encoded once per broadcast)."""
     if settings.GOODMOB["CHECK_FRAMES"]:
         check(frame)
-    return json.dumps(frame, separators=(",", ":"), default=str)
+    return jsontext.dumps(frame).decode()
 
 
 def error(code: str, detail: str) -> dict[str, Any]:

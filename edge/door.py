@@ -12,7 +12,6 @@ the domain's (actions/doors.py), shared with the django-ninja views.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from accounts.auth import bearer_from_headers, cached_user_for_token
 from actions.doors import Answer, CheckInCall, checkin_writes, deed_as, pledge_as
 from actions.schemas import CheckInIn, PledgeIn
-from common import inputs
+from common import inputs, jsontext
 from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, first_error_sentence
 from common.headers import security_headers
 from common.pool import hot
@@ -129,7 +128,7 @@ class HotRoutes:
             status, body, extra = answer.status, answer.as_dict(), answer.headers()
         else:
             status, body = answer
-        content = json.dumps(body).encode()
+        content = jsontext.dumps(body)
         await send(
             {
                 "type": "http.response.start",
