@@ -66,18 +66,31 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     spent = dict.fromkeys(STEPS, 0.0)
     cascade._pledge_rows = timed(spent, "rows", cascade._pledge_rows)  # type: ignore[method-assign]
     cascade.changes = timed(spent, "changes", cascade.changes)  # type: ignore[method-assign]
-    graph = cascade.graph
-    cascade.graph = timed(spent, "graph", graph)  # type: ignore[method-assign]
+    cascade.draw = timed(spent, "graph", cascade.draw)  # type: ignore[method-assign]
     cascades.encode = timed(spent, "encode", cascades.encode)  # type: ignore[attr-defined]
     zlib.compress = timed(spent, "compress", zlib.compress)
+    store = cascades._store
+    wholes = 0
+
+    def counted_store(r: Any, action_id: int, whole: str | None, delta: str) -> None:
+        nonlocal wholes
+        wholes += whole is not None
+        store(r, action_id, whole, delta)
+
+    cascades._store = counted_store  # type: ignore[assignment]
     totals = []
     for _ in range(args.redraws):
         pledge(args.new)
         started = time.process_time()
         cascades.publish_cascade(action.pk)
         totals.append((time.process_time() - started) * 1000)
-    spent["graph"] -= spent["rows"]  # the rows are read inside graph()
-    result: dict[str, object] = {"bench": "cascade_redraw", "people": len(people), "redraws": args.redraws}
+    spent["graph"] -= spent["rows"]  # the rows are read inside draw()
+    result: dict[str, object] = {
+        "bench": "cascade_redraw",
+        "people": len(people),
+        "redraws": args.redraws,
+        "whole_graphs_stored": wholes,
+    }
     result["total_ms"] = round(percentile(totals, 0.5) or 0, 1)
     result.update({f"{step}_ms": round(spent[step] / args.redraws, 1) for step in STEPS})
     return result
@@ -97,7 +110,7 @@ def main() -> None:
         finally:
             stack.close()
     columns = [("people", "people"), ("total_ms", "median CPU ms a redraw")]
-    report(result, columns + [(f"{step}_ms", f"{step} ms") for step in STEPS])
+    report(result, columns + [(f"{step}_ms", f"{step} ms") for step in STEPS] + [("whole_graphs_stored", "wholes")])
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """The cascade on the wire: coalesced `cascade` frames of what changed, to the screens
 that draw the graph (the `cascade.<id>` group), and each person's own node to their feed
-when their branch grows. The last whole graph is kept in Redis for late joiners; the
-database stays the truth, and a lost copy only means the next frame is a whole graph."""
+when their branch grows. Redis keeps the last whole graph and the changes since for late
+joiners; the database stays the truth, and a lost copy only means the next frame is a
+whole graph."""
 
 from __future__ import annotations
 
-import json
 import zlib
-from typing import Any
+from typing import NamedTuple
 
 import redis
 from celery import shared_task
@@ -16,7 +16,7 @@ from django.conf import settings
 from actions import cascade
 from actions.models import Action
 from actions.protocol import encode
-from common import coalesce
+from common import coalesce, jsontext
 from common import redis as goodmob_redis
 from common.tasks import IDEMPOTENT
 
@@ -41,48 +41,98 @@ def _full_key(action_id: int) -> str:
     return goodmob_redis.key("cascade", "full", action_id)
 
 
-def last_full_text(action_id: int) -> str | None:
-    """The last whole graph sent, as its frame's text (None when Redis has none)."""
+def _since_key(action_id: int) -> str:
+    return goodmob_redis.key("cascade", "since", action_id)
+
+
+def last_texts(action_id: int) -> list[str] | None:
+    """The last whole graph sent and every change sent since, as frame texts in order
+    (None when Redis has no whole graph): applied in turn they make the graph now."""
     try:
-        packed = goodmob_redis.client().get(_full_key(action_id))
+        pipe = goodmob_redis.client().pipeline()  # one transaction: never a whole with another's changes
+        pipe.get(_full_key(action_id))
+        pipe.lrange(_since_key(action_id), 0, -1)
+        packed, since = pipe.execute()
     except redis.RedisError:
         return None
-    return zlib.decompress(packed).decode() if isinstance(packed, bytes) else None
+    if not isinstance(packed, bytes):
+        return None
+    return [zlib.decompress(packed).decode(), *(text.decode() for text in since)]
 
 
-# The last graph this process sent, by action: (seq, nodes by id, totals). Reading it back
-# from Redis (2.7 MB of JSON at 23,600 people) cost 35 ms of CPU a redraw.
-# About 0.3 KB a node (35,400 measured): this many in all bounds the copies to about
-# 60 MB a process.
+# Between whole graphs, Redis keeps the changes sent since the last one, for late joiners:
+# encoding and compressing 24,000 nodes every redraw was a third of it. A whole graph
+# is written again once the changes since add up to this share of its size, so a late
+# joiner never reads much more than two whole graphs.
+WHOLE_AFTER = 1.0
+
+
+class Kept(NamedTuple):
+    """The last graph this process sent for an action, and what Redis holds of it."""
+
+    seq: int
+    nodes: dict[str, cascade.Node]
+    totals: list[dict[str, int]]
+    whole_bytes: int
+    since_bytes: int
+
+
+# Reading the last graph back from Redis (2.7 MB of JSON at 23,600 people) cost 35 ms of
+# CPU a redraw. About 0.3 KB a node (35,400 measured): this many in all bounds the copies
+# to about 60 MB a process.
 KEPT_NODES = 200_000
-_kept: dict[int, tuple[int, dict[str, dict[str, Any]], list[dict[str, int]]]] = {}
+_kept: dict[int, Kept] = {}
 
 
-def _keep(action_id: int, seq: int, shape: dict[str, Any]) -> None:
+def _keep(action_id: int, kept: Kept) -> None:
     _kept.pop(action_id, None)
-    if sum(len(nodes) for _, nodes, _ in _kept.values()) + len(shape["nodes"]) > KEPT_NODES:
+    if sum(len(other.nodes) for other in _kept.values()) + len(kept.nodes) > KEPT_NODES:
         _kept.clear()
-    if len(shape["nodes"]) <= KEPT_NODES:  # a bigger graph is read back from Redis each time
-        _kept[action_id] = (seq, {node["id"]: node for node in shape["nodes"]}, shape["totals"])
+    if len(kept.nodes) <= KEPT_NODES:  # a bigger graph is read back from Redis each time
+        _kept[action_id] = kept
 
 
-def _last_sent(r: redis.Redis, action_id: int) -> tuple[dict[str, dict[str, Any]], list[dict[str, int]]] | None:
-    """The nodes (by id) and totals of the last frame sent for the action, by whichever
-    process: this process's copy while its seq is still the last, else Redis' (None
-    when Redis has none: the next frame is then a whole graph)."""
+def _last_sent(r: redis.Redis, action_id: int) -> Kept | None:
+    """What the last frame sent for the action left on screens, by whichever process:
+    this process's copy while its seq is still the last, else Redis' (with no bytes of
+    its own, so that the next frame is stored whole: changes are added to Redis' list
+    only by the process that sent the graph they apply to, and the list has no gaps).
+    None when Redis has none: the next frame is then a whole graph."""
     pipe = r.pipeline(transaction=False)
     pipe.get(cascade.seq_key(action_id))
     pipe.exists(_full_key(action_id))
     seq, present = pipe.execute()
     kept = _kept.get(action_id)
-    if kept is not None and present and int(seq or 0) == kept[0]:
-        return kept[1], kept[2]
+    if kept is not None and present and int(seq or 0) == kept.seq:
+        return kept
     _kept.pop(action_id, None)
-    text = last_full_text(action_id)
-    if text is None:
+    texts = last_texts(action_id)
+    if texts is None:
         return None
-    before = json.loads(text)
-    return {node["id"]: node for node in before["nodes"]}, before["totals"]
+    nodes: dict[str, cascade.Node] = {}
+    totals: list[dict[str, int]] = []
+    for text in texts:
+        sent = jsontext.loads(text)
+        if sent["full"]:
+            nodes.clear()
+        nodes.update((node["id"], cascade.as_node(node)) for node in sent["nodes"])
+        for gone in sent["removed"]:
+            nodes.pop(gone, None)
+        totals = sent["totals"]
+    return Kept(int(seq or 0), nodes, totals, whole_bytes=0, since_bytes=0)
+
+
+def _store(r: redis.Redis, action_id: int, whole: str | None, delta: str) -> None:
+    """The whole graph replacing the changes kept since, or one more change after them."""
+    pipe = r.pipeline()
+    if whole is not None:
+        pipe.set(_full_key(action_id), zlib.compress(whole.encode(), 1), ex=KEPT_SECONDS)
+        pipe.delete(_since_key(action_id))
+    else:
+        pipe.rpush(_since_key(action_id), delta)
+        pipe.expire(_since_key(action_id), KEPT_SECONDS)
+        pipe.expire(_full_key(action_id), KEPT_SECONDS)
+    pipe.execute()
 
 
 @shared_task(**IDEMPOTENT)
@@ -100,22 +150,32 @@ def publish_cascade(action_id: int) -> int | None:
             action = Action.objects.filter(pk=action_id).first()
             if action is None or action.is_hidden:
                 return None
-            shape = cascade.graph(action)
+            drawing = cascade.draw(action)
             sent = _last_sent(r, action_id)
-            old, old_totals = sent or ({}, None)
-            changed, removed = cascade.changes(old, shape["nodes"])
-            if sent is not None and not changed and not removed and old_totals == shape["totals"]:
+            old = sent.nodes if sent is not None else {}
+            changed, removed = cascade.changes(old, drawing.nodes)
+            if sent is not None and not changed and not removed and sent.totals == drawing.totals:
                 return None
             seq = int(r.incr(cascade.seq_key(action_id)))
-            whole = encode(cascade.frame(action.slug, shape, seq))
-            r.set(_full_key(action_id), zlib.compress(whole.encode(), 1), ex=KEPT_SECONDS)
-            _keep(action_id, seq, shape)
             # With no earlier graph (the first frame, or Redis lost it) screens must replace theirs.
-            delta = whole if sent is None else encode(cascade.frame(action.slug, shape, seq, changed, removed))
+            delta = None if sent is None else encode(cascade.frame(action.slug, drawing, seq, changed, removed))
+            whole_bytes, since_bytes = (sent.whole_bytes, sent.since_bytes) if sent is not None else (0, 0)
+            if delta is not None and since_bytes + len(delta) <= whole_bytes * WHOLE_AFTER:
+                _store(r, action_id, None, delta)
+                since_bytes += len(delta)
+            else:
+                whole = encode(cascade.frame(action.slug, drawing, seq))
+                _store(r, action_id, whole, "")
+                whole_bytes, since_bytes = len(whole), 0
+                delta = delta or whole
+            nodes = {node[0]: node for node in drawing.nodes}
+            _keep(action_id, Kept(seq, nodes, drawing.totals, whole_bytes, since_bytes))
             publish.publish([(group(action_id), delta)])
             # Each person whose link brought someone new sees their own node on their feed.
-            grown = [node for node in changed if node["branch"] != old.get(node["id"], {}).get("branch", 0)]
-            publish.to_each_user((shape["owners"][n["id"]], cascade.frame(action.slug, shape, seq, [n])) for n in grown)
+            grown = [node for node in changed if node[6] != (old[node[0]][6] if node[0] in old else 0)]
+            publish.to_each_user(
+                (drawing.owners[node[0]], cascade.frame(action.slug, drawing, seq, [node])) for node in grown
+            )
             return seq
     finally:
         r.delete(lock)

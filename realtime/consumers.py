@@ -197,14 +197,16 @@ class NotFoundConsumer(LiveConsumer):
 
 
 @database_sync_to_async
-def _cascade_text(action_id: int) -> str | None:
-    text = cascades.last_full_text(action_id)
-    if text is not None:
-        return text
+def _cascade_texts(action_id: int) -> list[str]:
+    """The frames that draw the cascade now: Redis' whole graph and the changes since, or
+    the graph read from the rows when Redis has none."""
+    texts = cascades.last_texts(action_id)
+    if texts is not None:
+        return texts
     action = Action.objects.filter(pk=action_id).first()
     if action is None or action.is_hidden:
-        return None
-    return protocol.encode(cascade.current_frame(action))
+        return []
+    return [protocol.encode(cascade.current_frame(action))]
 
 
 class ActionConsumer(LiveConsumer):
@@ -229,8 +231,7 @@ class ActionConsumer(LiveConsumer):
         if text is not None:
             await self.send(text_data=text)
         if wants_cascade and text is not None and text.startswith(SNAPSHOT_PREFIX):
-            graph = await hub().once(("cascade", action_id), lambda: _cascade_text(action_id))
-            if graph is not None:
+            for graph in await hub().once(("cascade", action_id), lambda: _cascade_texts(action_id)):
                 await self.send(text_data=graph)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zlib
 from datetime import timedelta
 
 import pytest
@@ -21,8 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _nodes(action):
-    shape = cascade.graph(action)
-    return shape, {shape["owners"][n["id"]]: n for n in shape["nodes"]}
+    drawing = cascade.draw(action)
+    return drawing, {drawing.owners[node[0]]: cascade.as_dict(node) for node in drawing.nodes}
 
 
 def _branch(action, user):
@@ -55,7 +54,7 @@ def test_the_graph_has_depths_branches_and_totals(action):
     assert (a["brought"], a["branch"]) == (2, 4)
     assert (b["brought"], b["branch"]) == (1, 2)
     assert b["stage"] == "done" and a["stage"] == "pledged"
-    assert shape["totals"] == [
+    assert shape.totals == [
         {"depth": 0, "visited": 0, "pledged": 1, "arrived": 0, "done": 0},
         {"depth": 1, "visited": 0, "pledged": 2, "arrived": 1, "done": 1},
         {"depth": 2, "visited": 0, "pledged": 1, "arrived": 0, "done": 0},
@@ -84,7 +83,7 @@ def test_pseudonyms_are_stable_per_action_and_differ_between_actions(action):
     first, _ = _nodes(action)
     again, _ = _nodes(action)
     elsewhere, _ = _nodes(other)
-    assert first["nodes"][0]["id"] == again["nodes"][0]["id"] != elsewhere["nodes"][0]["id"]
+    assert first.nodes[0][0] == again.nodes[0][0] != elsewhere.nodes[0][0]
 
 
 def test_two_people_who_joined_through_each_other_make_no_loop(action):
@@ -135,7 +134,7 @@ def test_visits_are_counted_per_sharer_once_per_browser(client, action):
     assert client.get(f"/a/{action.slug}?ref=%00").status_code == 400  # bad bytes are refused before the view
     _, by_user = _nodes(action)
     assert by_user[ann.pk]["visits"] == 2
-    assert cascade.graph(action)["totals"][1]["visited"] == 2
+    assert cascade.draw(action).totals[1]["visited"] == 2
 
 
 def test_opening_ones_own_link_counts_nothing(client, action):
@@ -201,10 +200,14 @@ async def test_late_joiners_get_the_graph_and_then_coalesced_changes(celery_work
     assert [n["id"] for n in mine["nodes"]] == [cascade.pseudonym(action.pk, ann.pk)]
     while mine["nodes"][0]["brought"] < 30:
         mine = await next_of_type(phone, "cascade", timeout=10)
-    # A later screen gets the whole graph at once.
+    # A later screen gets a whole graph at once, then the changes since, if any.
     late = await connected(f"/ws/actions/{action.slug}/?cascade=1")
     whole = await next_of_type(late, "cascade", timeout=10)
-    assert whole["full"] and whole["people"] == 31
+    assert whole["full"]
+    texts = [json.dumps(whole)]
+    while len(_applied(texts)) < 31:
+        texts.append(json.dumps(await next_of_type(late, "cascade", timeout=10)))
+    assert _applied(texts) == held
     # Screens that do not ask for it never get cascade frames.
     plain = await connected(f"/ws/actions/{action.slug}/")
     await next_of_type(plain, "snapshot")
@@ -220,7 +223,9 @@ def _no_frames_yet(action) -> None:
     from common import redis as goodmob_redis
     from realtime import cascades
 
-    goodmob_redis.client().delete(cascade.seq_key(action.pk), cascades._full_key(action.pk))
+    goodmob_redis.client().delete(
+        cascade.seq_key(action.pk), cascades._full_key(action.pk), cascades._since_key(action.pk)
+    )
     cascades._kept.clear()
 
 
@@ -249,9 +254,9 @@ def test_each_frame_builds_on_the_last_one_sent_by_any_process(action):
     assert delta is not None and not delta["full"] and len(delta["nodes"]) == 2  # Fay, and ann's branch
     # Another process sent a graph without Gus: this one's copy is no longer the last.
     services.pledge(action, factories.guest("Gus"), ref_handle="ann")
-    other = cascade.frame(action.slug, cascade.graph(action), 3)
+    other = cascade.frame(action.slug, cascade.draw(action), 3)
     goodmob_redis.client().set(cascade.seq_key(action.pk), 3)
-    goodmob_redis.client().set(cascades._full_key(action.pk), zlib.compress(protocol.encode(other).encode()))
+    cascades._store(goodmob_redis.client(), action.pk, protocol.encode(other), "")
     assert cascades.publish_cascade(action.pk) is None  # nothing changed since that one
     # Redis lost the last graph: screens get a whole one.
     goodmob_redis.client().delete(cascades._full_key(action.pk))
@@ -272,3 +277,50 @@ def test_a_graph_too_big_to_keep_is_read_back_from_redis(action, monkeypatch):
     services.pledge(action, factories.guest("Fay"), ref_handle="ann")
     assert cascades.publish_cascade(action.pk) == 2  # a delta against Redis' copy
     assert cascades.publish_cascade(action.pk) is None  # nothing changed since
+    assert len(cascades.last_texts(action.pk)) == 1  # not kept here: a whole graph each time
+
+
+def _applied(texts: list[str]) -> dict[str, dict]:
+    """The graph a screen holds after these frames, as cascade.js applies them."""
+    held: dict[str, dict] = {}
+    for text in texts:
+        frame = json.loads(text)
+        if frame["full"]:
+            held = {}
+        held.update({node["id"]: node for node in frame["nodes"]})
+        for gone in frame["removed"]:
+            held.pop(gone)
+    return held
+
+
+def test_late_joiners_read_the_last_whole_graph_and_the_changes_since(action, monkeypatch):
+    from realtime import cascades
+
+    _no_frames_yet(action)
+    _chain(action)
+    monkeypatch.setattr(cascades, "WHOLE_AFTER", 10.0)  # a small graph's changes soon outweigh it
+    assert cascades.publish_cascade(action.pk) == 1
+    for name in ("Fay", "Gus"):
+        services.pledge(action, factories.guest(name), ref_handle="ann")
+        cascades.publish_cascade(action.pk)
+    texts = cascades.last_texts(action.pk)
+    assert [json.loads(text)["full"] for text in texts] == [True, False, False]
+    assert [json.loads(text)["seq"] for text in texts] == [1, 2, 3]
+    exact = {node["id"]: node for node in cascade.current_frame(action)["nodes"]}
+    assert _applied(texts) == exact and len(exact) == 7
+    # Once the changes since add up to the whole graph's size, a whole graph replaces them.
+    monkeypatch.setattr(cascades, "WHOLE_AFTER", 0.0)
+    services.pledge(action, factories.guest("Hal"), ref_handle="bob")
+    assert cascades.publish_cascade(action.pk) == 4
+    [whole] = cascades.last_texts(action.pk)
+    assert json.loads(whole)["full"] is True and json.loads(whole)["people"] == 8
+    # Another process reads Redis' copy (whole and changes) and sends only what changed.
+    monkeypatch.setattr(cascades, "WHOLE_AFTER", 10.0)
+    services.pledge(action, factories.guest("Ivy"), ref_handle="bob")
+    assert cascades.publish_cascade(action.pk) == 5
+    cascades._kept.clear()
+    services.pledge(action, factories.guest("Jo"), ref_handle="cy")
+    assert cascades.publish_cascade(action.pk) == 6
+    texts = cascades.last_texts(action.pk)
+    assert len(texts) == 1  # what another process read is not added to: a whole graph
+    assert _applied(texts) == {node["id"]: node for node in cascade.current_frame(action)["nodes"]}
