@@ -90,13 +90,22 @@ class Pledge(models.Model):
     # per pledge), and with it the planner chose it over the ordered one (see below).
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="pledges", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pledges")
+    # The three optional links are indexed only where set (see Meta): most pledges have
+    # none, and a full index writes an entry for every one of them.
     referrer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        db_index=False,
     )
     # Attention given: the raid, or the spotlighting action, that brought this pledge.
-    via_raid = models.ForeignKey("Raid", on_delete=models.SET_NULL, null=True, blank=True, related_name="pledges")
+    via_raid = models.ForeignKey(
+        "Raid", on_delete=models.SET_NULL, null=True, blank=True, related_name="pledges", db_index=False
+    )
     via_spotlight = models.ForeignKey(
-        Action, on_delete=models.SET_NULL, null=True, blank=True, related_name="spotlight_pledges"
+        Action, on_delete=models.SET_NULL, null=True, blank=True, related_name="spotlight_pledges", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -105,7 +114,13 @@ class Pledge(models.Model):
         # The snapshot's newest pledgers, in the order it asks (ties broken by id). A flash
         # crowd outruns the planner's statistics (an action of 23,600 pledges estimated at
         # one): it then read, joined and sorted every pledge (140 ms) instead of 12.
-        indexes = [models.Index(fields=["action", "-created_at", "-id"], name="pledge_action_newest")]
+        indexes = [
+            models.Index(fields=["action", "-created_at", "-id"], name="pledge_action_newest"),
+            *(
+                models.Index(fields=[link], name=f"pledge_{link}", condition=models.Q(**{f"{link}__isnull": False}))
+                for link in ("referrer", "via_raid", "via_spotlight")
+            ),
+        ]
 
 
 class CheckInStatus(models.TextChoices):

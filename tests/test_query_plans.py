@@ -33,3 +33,18 @@ def test_the_newest_pledgers_are_read_in_index_order_whatever_the_statistics_say
     plan = _plan(selectors.newest_pledges(action))
     # An index in the query's own order and a limit: no sort of every pledge.
     assert "pledge_action_newest" in plan and '"Sort"' not in plan
+
+
+def test_a_pledges_optional_links_are_found_through_indexes_of_the_set_ones_only(action):
+    """Most pledges have no referrer, raid or spotlight: those indexes hold only the set
+    links (fewer index entries written per pledge), and lookups by a link still use them."""
+    users = User.objects.bulk_create([User(username=f"walk-up-{n}", password="!") for n in range(3000)])
+    Pledge.objects.bulk_create([Pledge(action=action, user=user, referrer=users[0]) for user in users[1:50]])
+    Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users[50:]])
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Pledge._meta.db_table}")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'pledge_referrer'")
+        assert "WHERE (referrer_id IS NOT NULL)" in cursor.fetchone()[0]
+    assert "pledge_referrer" in _plan(Pledge.objects.filter(referrer_id__in=[users[0].pk, users[1].pk]))
+    assert "pledge_via_raid" in _plan(Pledge.objects.filter(via_raid_id=1))
+    assert "pledge_via_spotlight" in _plan(Pledge.objects.filter(via_spotlight_id=action.pk))
