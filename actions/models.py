@@ -170,7 +170,14 @@ class CheckIn(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "received_at"], name="checkin_status_received"),
+            # Only the check-ins still waiting for their verdict, in the order they are
+            # judged: a verdict leaves it instead of writing one more index entry, and
+            # the verifier and the sweep read a few rows instead of an action's crowd.
+            models.Index(
+                fields=["action", "received_at"],
+                name="checkin_pending",
+                condition=models.Q(status=CheckInStatus.PENDING),
+            ),
             models.Index(fields=["action", "status", "cell"], name="checkin_action_status_cell"),
             models.Index(fields=["action", "cell"], name="checkin_public_map", condition=models.Q(on_public_map=True)),
             models.Index(

@@ -8,9 +8,10 @@ import json
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.utils import timezone
 
 from actions import selectors
-from actions.models import Pledge
+from actions.models import CheckIn, CheckInStatus, Pledge
 
 pytestmark = [
     pytest.mark.django_db,
@@ -48,3 +49,22 @@ def test_a_pledges_optional_links_are_found_through_indexes_of_the_set_ones_only
     assert "pledge_referrer" in _plan(Pledge.objects.filter(referrer_id__in=[users[0].pk, users[1].pk]))
     assert "pledge_via_raid" in _plan(Pledge.objects.filter(via_raid_id=1))
     assert "pledge_via_spotlight" in _plan(Pledge.objects.filter(via_spotlight_id=action.pk))
+
+
+def test_the_verifier_reads_pending_check_ins_through_an_index_of_those_alone(action):
+    """A verdict takes its check-in out of the pending index (no entry written for it);
+    the verifier's read, in judging order, and the sweep use that index."""
+    users = User.objects.bulk_create([User(username=f"here-{n}", password="!") for n in range(2000)])
+    pledges = Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users])
+    CheckIn.objects.bulk_create(
+        [CheckIn(action=action, pledge=p, idempotency_key=f"k{n}", status="verified") for n, p in enumerate(pledges)]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {CheckIn._meta.db_table}")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'checkin_pending'")
+        assert "WHERE ((status)::text = 'pending'::text)" in cursor.fetchone()[0]
+    pending = CheckIn.objects.filter(action=action, status=CheckInStatus.PENDING)
+    plan = _plan(pending.order_by("received_at").values_list("pk")[:500])
+    assert "checkin_pending" in plan and '"Sort"' not in plan
+    stale = CheckIn.objects.filter(status=CheckInStatus.PENDING, received_at__lt=timezone.now())
+    assert "checkin_pending" in _plan(stale)
