@@ -72,10 +72,10 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     store = cascades._store
     wholes = 0
 
-    def counted_store(r: Any, action_id: int, whole: str | None, delta: str) -> None:
+    def counted_store(r: Any, action_id: int, text: str, *, whole: bool) -> None:
         nonlocal wholes
-        wholes += whole is not None
-        store(r, action_id, whole, delta)
+        wholes += whole
+        store(r, action_id, text, whole=whole)
 
     cascades._store = counted_store  # type: ignore[assignment]
     totals = []

@@ -14,6 +14,7 @@ from celery import shared_task
 from django.conf import settings
 
 from actions import cascade
+from actions.cascade import BRANCH, ID
 from actions.models import Action
 from actions.protocol import encode
 from common import coalesce, jsontext
@@ -78,8 +79,8 @@ class Kept(NamedTuple):
 
 
 # Reading the last graph back from Redis (2.7 MB of JSON at 23,600 people) cost 35 ms of
-# CPU a redraw. About 0.3 KB a node (35,400 measured): this many in all bounds the copies
-# to about 60 MB a process.
+# CPU a redraw. At most about 0.3 KB a node (35,400 measured when nodes were dicts; tuples
+# take less): this many in all bounds the copies to about 60 MB a process.
 KEPT_NODES = 200_000
 _kept: dict[int, Kept] = {}
 
@@ -122,14 +123,14 @@ def _last_sent(r: redis.Redis, action_id: int) -> Kept | None:
     return Kept(int(seq or 0), nodes, totals, whole_bytes=0, since_bytes=0)
 
 
-def _store(r: redis.Redis, action_id: int, whole: str | None, delta: str) -> None:
-    """The whole graph replacing the changes kept since, or one more change after them."""
+def _store(r: redis.Redis, action_id: int, text: str, *, whole: bool) -> None:
+    """A whole graph replacing the changes kept since, or one more change after them."""
     pipe = r.pipeline()
-    if whole is not None:
-        pipe.set(_full_key(action_id), zlib.compress(whole.encode(), 1), ex=KEPT_SECONDS)
+    if whole:
+        pipe.set(_full_key(action_id), zlib.compress(text.encode(), 1), ex=KEPT_SECONDS)
         pipe.delete(_since_key(action_id))
     else:
-        pipe.rpush(_since_key(action_id), delta)
+        pipe.rpush(_since_key(action_id), text)
         pipe.expire(_since_key(action_id), KEPT_SECONDS)
         pipe.expire(_full_key(action_id), KEPT_SECONDS)
     pipe.execute()
@@ -161,20 +162,20 @@ def publish_cascade(action_id: int) -> int | None:
             delta = None if sent is None else encode(cascade.frame(action.slug, drawing, seq, changed, removed))
             whole_bytes, since_bytes = (sent.whole_bytes, sent.since_bytes) if sent is not None else (0, 0)
             if delta is not None and since_bytes + len(delta) <= whole_bytes * WHOLE_AFTER:
-                _store(r, action_id, None, delta)
+                _store(r, action_id, delta, whole=False)
                 since_bytes += len(delta)
             else:
-                whole = encode(cascade.frame(action.slug, drawing, seq))
-                _store(r, action_id, whole, "")
-                whole_bytes, since_bytes = len(whole), 0
-                delta = delta or whole
-            nodes = {node[0]: node for node in drawing.nodes}
+                text = encode(cascade.frame(action.slug, drawing, seq))
+                _store(r, action_id, text, whole=True)
+                whole_bytes, since_bytes = len(text), 0
+                delta = delta or text
+            nodes = {node[ID]: node for node in drawing.nodes}
             _keep(action_id, Kept(seq, nodes, drawing.totals, whole_bytes, since_bytes))
             publish.publish([(group(action_id), delta)])
             # Each person whose link brought someone new sees their own node on their feed.
-            grown = [node for node in changed if node[6] != (old[node[0]][6] if node[0] in old else 0)]
+            grown = [node for node in changed if node[BRANCH] != (old[node[ID]][BRANCH] if node[ID] in old else 0)]
             publish.to_each_user(
-                (drawing.owners[node[0]], cascade.frame(action.slug, drawing, seq, [node])) for node in grown
+                (drawing.owners[node[ID]], cascade.frame(action.slug, drawing, seq, [node])) for node in grown
             )
             return seq
     finally:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _nodes(action):
     drawing = cascade.draw(action)
-    return drawing, {drawing.owners[node[0]]: cascade.as_dict(node) for node in drawing.nodes}
+    return drawing, {drawing.owners[node[cascade.ID]]: cascade.as_dict(node) for node in drawing.nodes}
 
 
 def _branch(action, user):
@@ -61,6 +61,8 @@ def test_the_graph_has_depths_branches_and_totals(action):
         {"depth": 3, "visited": 0, "pledged": 1, "arrived": 0, "done": 0},
     ]
     protocol.check(cascade.frame(action.slug, shape, 1))
+    positions = (cascade.ID, cascade.STAGE, cascade.DEPTH, cascade.BRANCH, cascade.VISITS)
+    assert [cascade.NODE_FIELDS[n] for n in positions] == ["id", "stage", "depth", "branch", "visits"]
 
 
 def test_names_only_for_people_who_allow_them_and_never_a_place(action):
@@ -83,7 +85,7 @@ def test_pseudonyms_are_stable_per_action_and_differ_between_actions(action):
     first, _ = _nodes(action)
     again, _ = _nodes(action)
     elsewhere, _ = _nodes(other)
-    assert first.nodes[0][0] == again.nodes[0][0] != elsewhere.nodes[0][0]
+    assert first.nodes[0][cascade.ID] == again.nodes[0][cascade.ID] != elsewhere.nodes[0][cascade.ID]
 
 
 def test_two_people_who_joined_through_each_other_make_no_loop(action):
@@ -256,7 +258,7 @@ def test_each_frame_builds_on_the_last_one_sent_by_any_process(action):
     services.pledge(action, factories.guest("Gus"), ref_handle="ann")
     other = cascade.frame(action.slug, cascade.draw(action), 3)
     goodmob_redis.client().set(cascade.seq_key(action.pk), 3)
-    cascades._store(goodmob_redis.client(), action.pk, protocol.encode(other), "")
+    cascades._store(goodmob_redis.client(), action.pk, protocol.encode(other), whole=True)
     assert cascades.publish_cascade(action.pk) is None  # nothing changed since that one
     # Redis lost the last graph: screens get a whole one.
     goodmob_redis.client().delete(cascades._full_key(action.pk))
