@@ -20,6 +20,7 @@ from channels.testing.websocket import WebsocketCommunicator
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.test import Client, TestCase
+from django.utils import translation
 
 from accounts import services as accounts
 from actions import events
@@ -125,6 +126,14 @@ def _release_stray_connections(django_db_setup, django_db_blocker) -> Iterator[N
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's language: a request in another (LocaleMiddleware)
+    leaves it active on the test's thread, and the next test's words came out in Polish."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
