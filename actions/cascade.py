@@ -186,11 +186,11 @@ def current_frame(action: Action) -> dict[str, Any]:
     return frame(action.slug, draw(action), seq)
 
 
-def changes(old: dict[str, Node], after: list[Node]) -> tuple[list[Node], list[str]]:
-    """Nodes new or changed since `old` (by id), and the ids gone (an account deleted)."""
-    changed = [node for node in after if old.get(node[ID]) != node]
-    present = {node[ID] for node in after}
-    return changed, [node_id for node_id in old if node_id not in present]
+def changes(old: dict[str, Node], new: dict[str, Node]) -> tuple[list[Node], list[str]]:
+    """Nodes (by id) new or changed since `old`, in `new`'s order, and the ids gone (an
+    account deleted)."""
+    changed = [node for node_id, node in new.items() if old.get(node_id) != node]
+    return changed, [node_id for node_id in old if node_id not in new]
 
 
 def own_branch(pledge: Pledge) -> dict[str, Any]:

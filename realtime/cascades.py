@@ -154,7 +154,8 @@ def publish_cascade(action_id: int) -> int | None:
             drawing = cascade.draw(action)
             sent = _last_sent(r, action_id)
             old = sent.nodes if sent is not None else {}
-            changed, removed = cascade.changes(old, drawing.nodes)
+            nodes = {node[ID]: node for node in drawing.nodes}
+            changed, removed = cascade.changes(old, nodes)
             if sent is not None and not changed and not removed and sent.totals == drawing.totals:
                 return None
             seq = int(r.incr(cascade.seq_key(action_id)))
@@ -169,7 +170,6 @@ def publish_cascade(action_id: int) -> int | None:
                 _store(r, action_id, text, whole=True)
                 whole_bytes, since_bytes = len(text), 0
                 delta = delta or text
-            nodes = {node[ID]: node for node in drawing.nodes}
             _keep(action_id, Kept(seq, nodes, drawing.totals, whole_bytes, since_bytes))
             publish.publish([(group(action_id), delta)])
             # Each person whose link brought someone new sees their own node on their feed.
