@@ -9,7 +9,7 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import BaseModel
 
-from common.openapi import A_NUMBER, SOME_TEXT, WholeNumber
+from common.openapi import SOME_TEXT, Between, WholeNumber
 
 from . import geo, protocol, rules
 
@@ -84,16 +84,16 @@ class PlaceAndTime(Schema):
     place_name: str = Field("", max_length=rules.PLACE_NAME_MAX)
     lat: Latitude | None = None
     lon: Longitude | None = None
-    radius_m: Annotated[int, Field(ge=rules.RADIUS_MIN, le=rules.RADIUS_MAX), A_NUMBER] | None = Field(
+    radius_m: Annotated[int, Between(rules.RADIUS_MIN, rules.RADIUS_MAX)] | None = Field(
         None, description="Null: the deed is done anywhere."
     )
     starts_at: datetime = Field(description="ISO 8601 with a time zone; from now to 30 days ahead.")
-    capacity: Annotated[int, Field(ge=1, le=rules.CAPACITY_MAX), A_NUMBER] | None = None
+    capacity: Annotated[int, Between(1, rules.CAPACITY_MAX)] | None = None
 
 
 class RescheduleIn(Strict):
     starts_at: datetime
-    duration_minutes: Annotated[int, Field(ge=1, le=rules.DURATION_MAX), A_NUMBER] | None = None
+    duration_minutes: Annotated[int, Between(1, rules.DURATION_MAX)] | None = None
 
 
 class DispatchIn(Strict):
@@ -117,8 +117,8 @@ class ForkIn(PlaceAndTime, Strict):
     """The deed is the original's and cannot be changed; what is left out is copied."""
 
     title: str | None = Field(None, min_length=1, max_length=rules.TITLE_MAX, pattern=SOME_TEXT)
-    duration_minutes: Annotated[int, Field(ge=1, le=rules.DURATION_MAX), A_NUMBER] | None = None
-    goal: Annotated[int, Field(ge=1, le=rules.GOAL_MAX), A_NUMBER] | None = None
+    duration_minutes: Annotated[int, Between(1, rules.DURATION_MAX)] | None = None
+    goal: Annotated[int, Between(1, rules.GOAL_MAX)] | None = None
 
 
 class ActionCreated(Schema):

@@ -3,8 +3,11 @@ statuses any operation may give."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Self
 
+import annotated_types
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -25,10 +28,24 @@ def _a_number(value: Any) -> Any:
 
 A_NUMBER = BeforeValidator(_a_number)
 # A JSON integer as JSON Schema reads it: 59 or 59.0, never 59.5, true or "59". Limits
-# go on the field; on an optional one they go inside, before A_NUMBER, as
-# `Annotated[int, Field(ge=1), A_NUMBER] | None`: after it, pydantic 2.14 still enforces
-# them but writes them into the schema as "ge"/"le", which JSON Schema does not know.
+# go on the field, or for an optional one in `Between`.
 WholeNumber = Annotated[int, A_NUMBER]
+
+
+@dataclass(frozen=True)
+class Between(annotated_types.GroupedMetadata):
+    """A whole number from `least` to `most`, for an optional field:
+    `Annotated[int, Between(1, 99)] | None`. The limits come before the number check:
+    after it (or on the field), pydantic 2.14 still enforces them but writes them into
+    the schema as "ge"/"le", which JSON Schema does not know."""
+
+    least: int
+    most: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield annotated_types.Ge(self.least)
+        yield annotated_types.Le(self.most)
+        yield A_NUMBER
 
 
 class Problem(Schema):
