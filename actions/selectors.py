@@ -17,7 +17,7 @@ from accounts.models import Profile
 from accounts.selectors import handle_of, person
 from common.times import iso
 
-from . import cascade, geo, rules
+from . import cascade, counting, geo, rules
 from .models import Action, Announcement, CheckIn, CheckInStatus, CoOrganizer, Momentum, Phase, Pledge, Raid, Visibility
 from .rules import HIDDEN_DETAIL, TRACK_RECORD_DEEDS
 
@@ -38,15 +38,9 @@ VERDICT_WORDS = {
 LATE_WORDS = _("Sent once you had signal: your check-in from the spot counts. Go do the deed!")
 
 
-def counts(action: Action) -> dict[str, int]:
-    # Three index-only counts: cheaper than one aggregate over a join.
-    verified = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED)
-    return {
-        "pledged": Pledge.objects.filter(action=action).count(),
-        "checked_in": verified.count(),
-        "deeds": verified.filter(deed_done_at__isnull=False).count(),
-        "goal": action.goal,
-    }
+def counts(action: Action, found: counting.Tally | None = None) -> dict[str, int]:
+    found = found or counting.tally(action)
+    return {"pledged": found.pledged, "checked_in": found.checked_in, "deeds": found.deeds, "goal": action.goal}
 
 
 def action_fields(action: Action) -> dict[str, Any]:
@@ -84,12 +78,16 @@ def newest_pledges(action: Action) -> QuerySet[Pledge]:
 
 def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
-    recent_pledges = newest_pledges(action)
+    # The counts say which parts are there; a part that is not costs no query.
+    found = counting.tally(action)
     recent_deeds = (
         CheckIn.objects.filter(action=action, deed_done_at__isnull=False, status=CheckInStatus.VERIFIED)
         .select_related("pledge__user__profile")
         .order_by("-deed_done_at")[:RECENT_DEEDS]
+        if found.deeds
+        else []
     )
+    messages = action.announcements.order_by("-created_at")[:RECENT_MESSAGES] if found.has_messages else []
     return {
         "type": "snapshot",
         "action": action_fields(action),
@@ -97,15 +95,15 @@ def snapshot(action: Action, now: datetime | None = None) -> dict[str, Any]:
         "starts_at": iso(action.starts_at),
         "ends_at": iso(action.ends_at),
         "server_now": iso(now),
-        "counts": counts(action),
-        "recent_pledges": [person(p.user) for p in recent_pledges],
+        "counts": counts(action, found),
+        "recent_pledges": [person(p.user) for p in newest_pledges(action)] if found.pledged else [],
         "recent_deeds": [{**person(c.pledge.user), "at": iso(c.deed_done_at)} for c in recent_deeds if c.deed_done_at],
-        "cells": public_cells(action),
-        "messages": [announcement_message(m) for m in action.announcements.order_by("-created_at")[:RECENT_MESSAGES]],
-        "co_organizers": [person(c.user) for c in co_organizers(action)],
-        "spotlight": spotlight_items(action, now),
-        "raid": raid_target(action, now),
-        "momentum": momentum_state(action),
+        "cells": public_cells(action) if found.has_public_cells else [],
+        "messages": [announcement_message(m) for m in messages],
+        "co_organizers": [person(c.user) for c in co_organizers(action)] if found.has_co_organizers else [],
+        "spotlight": spotlight_items(action, now) if found.has_spotlights else [],
+        "raid": raid_target(action, now) if found.has_raid else None,
+        "momentum": momentum_state(action) if found.has_momentum else None,
         "movement": movement_ref(action),
         "seq": action.seq,
     }

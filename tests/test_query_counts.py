@@ -35,10 +35,16 @@ def test_snapshot_recount(live, django_assert_num_queries):
     for person in people[:5]:
         services.mark_deed_done(live, person)
     services.announce(live, live.organizer, "Hello")
-    # Lock and bump seq (2), pledged/checked_in/deeds (3), recent pledges and deeds (2),
-    # public cells (1), messages (1), co-organizers, spotlight, raid and momentum (4), and the
-    # savepoint the test's own transaction makes of the atomic block (2).
-    with django_assert_num_queries(15):
+    # Lock and bump seq (2), the counts with which parts there are (1), recent pledges and
+    # deeds (2), messages (1), and the savepoint the test's own transaction makes of the
+    # atomic block (2). No map cells, co-organizers, spotlight, raid or momentum: no query.
+    with django_assert_num_queries(8):
+        services.next_snapshot(live.pk)
+
+
+def test_snapshot_of_an_empty_action(live, django_assert_num_queries):
+    # Lock and bump seq (2), the counts and which parts there are (1), the savepoint (2).
+    with django_assert_num_queries(5):
         services.next_snapshot(live.pk)
 
 

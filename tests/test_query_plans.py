@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
-from actions import selectors
+from actions import counting, selectors
 from actions.models import CheckIn, CheckInStatus, Pledge
 
 pytestmark = [
@@ -68,3 +68,17 @@ def test_the_verifier_reads_pending_check_ins_through_an_index_of_those_alone(ac
     assert "checkin_pending" in plan and '"Sort"' not in plan
     stale = CheckIn.objects.filter(status=CheckInStatus.PENDING, received_at__lt=timezone.now())
     assert "checkin_pending" in _plan(stale)
+
+
+def test_the_snapshots_map_probe_reads_the_map_index(action):
+    """counting.TALLY_SQL runs with every snapshot: asking whether any check-in is on the
+    public map reads the index of those alone, not the crowd's check-ins."""
+    users = User.objects.bulk_create([User(username=f"counted-{n}", password="!") for n in range(2000)])
+    pledges = Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users])
+    CheckIn.objects.bulk_create(
+        [CheckIn(action=action, pledge=p, idempotency_key=f"c{n}", status="verified") for n, p in enumerate(pledges)]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + counting.TALLY_SQL, {"a": action.pk})
+        assert "checkin_public_map" in json.dumps(cursor.fetchone()[0])
