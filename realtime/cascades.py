@@ -95,10 +95,12 @@ def _keep(action_id: int, kept: Kept) -> None:
 
 def _last_sent(r: redis.Redis, action_id: int) -> Kept | None:
     """What the last frame sent for the action left on screens, by whichever process:
-    this process's copy while its seq is still the last, else Redis' (with no bytes of
-    its own, so that the next frame is stored whole: changes are added to Redis' list
-    only by the process that sent the graph they apply to, and the list has no gaps).
-    None when Redis has none: the next frame is then a whole graph."""
+    this process's copy while its seq is still the last, else Redis' (prefork workers
+    take turns, so that is every other redraw). Redis' copy holds the whole graph and
+    the changes since; when its last frame is the last numbered one, the next change is
+    added after it as this process's own would be. A frame numbered but never stored
+    (its process died between the two) leaves no bytes to build on: the next frame is
+    stored whole. None when Redis has none: the next frame is then a whole graph."""
     pipe = r.pipeline(transaction=False)
     pipe.get(cascade.seq_key(action_id))
     pipe.exists(_full_key(action_id))
@@ -112,6 +114,7 @@ def _last_sent(r: redis.Redis, action_id: int) -> Kept | None:
         return None
     nodes: dict[str, cascade.Node] = {}
     totals: list[dict[str, int]] = []
+    last_seq = None
     for text in texts:
         sent = jsontext.loads(text)
         if sent["full"]:
@@ -119,8 +122,10 @@ def _last_sent(r: redis.Redis, action_id: int) -> Kept | None:
         nodes.update((node["id"], cascade.as_node(node)) for node in sent["nodes"])
         for gone in sent["removed"]:
             nodes.pop(gone, None)
-        totals = sent["totals"]
-    return Kept(int(seq or 0), nodes, totals, whole_bytes=0, since_bytes=0)
+        totals, last_seq = sent["totals"], sent["seq"]
+    if last_seq != int(seq or 0):
+        return Kept(int(seq or 0), nodes, totals, whole_bytes=0, since_bytes=0)
+    return Kept(last_seq, nodes, totals, whole_bytes=len(texts[0]), since_bytes=sum(map(len, texts[1:])))
 
 
 def _store(r: redis.Redis, action_id: int, text: str, *, whole: bool) -> None:

@@ -279,7 +279,9 @@ def test_a_graph_too_big_to_keep_is_read_back_from_redis(action, monkeypatch):
     services.pledge(action, factories.guest("Fay"), ref_handle="ann")
     assert cascades.publish_cascade(action.pk) == 2  # a delta against Redis' copy
     assert cascades.publish_cascade(action.pk) is None  # nothing changed since
-    assert len(cascades.last_texts(action.pk)) == 1  # not kept here: a whole graph each time
+    texts = cascades.last_texts(action.pk)
+    assert [json.loads(text)["full"] for text in texts] == [True, False]  # not kept, yet built on
+    assert _applied(texts) == {node["id"]: node for node in cascade.current_frame(action)["nodes"]}
 
 
 def _applied(texts: list[str]) -> dict[str, dict]:
@@ -296,6 +298,7 @@ def _applied(texts: list[str]) -> dict[str, dict]:
 
 
 def test_late_joiners_read_the_last_whole_graph_and_the_changes_since(action, monkeypatch):
+    from common import redis as goodmob_redis
     from realtime import cascades
 
     _no_frames_yet(action)
@@ -324,5 +327,12 @@ def test_late_joiners_read_the_last_whole_graph_and_the_changes_since(action, mo
     services.pledge(action, factories.guest("Jo"), ref_handle="cy")
     assert cascades.publish_cascade(action.pk) == 6
     texts = cascades.last_texts(action.pk)
-    assert len(texts) == 1  # what another process read is not added to: a whole graph
+    assert [json.loads(text)["seq"] for text in texts] == [4, 5, 6]  # Redis' copy built on
     assert _applied(texts) == {node["id"]: node for node in cascade.current_frame(action)["nodes"]}
+    # A frame numbered but never stored (its process died in between): a whole graph.
+    cascades._kept.clear()
+    goodmob_redis.client().incr(cascade.seq_key(action.pk))
+    services.pledge(action, factories.guest("Kit"), ref_handle="cy")
+    assert cascades.publish_cascade(action.pk) == 8
+    [whole] = cascades.last_texts(action.pk)
+    assert json.loads(whole)["full"] is True and json.loads(whole)["people"] == 11

@@ -1,0 +1,105 @@
+"""What one verification round costs the worker: read a batch of pending check-ins, judge
+them, store the verdicts, and on commit tell each person theirs (the verdict frames, to
+Redis) and ask for a snapshot. CPU time of this process; the database's own work is not
+in it. On a database of its own, dropped afterwards.
+
+    .venv/bin/python bench/verify_round.py --batch 30 --rounds 40
+
+Under bench/ingest.py at 1,000 check-ins/s a round holds a few dozen check-ins, so a
+round's fixed cost, not the per-check-in work, is most of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import percentile, report  # noqa: E402
+from bench.stack import fresh_database, start_django  # noqa: E402
+
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from actions import services
+    from actions.models import CheckIn, CheckInStatus, Pledge
+    from bench.seed import SPOT, bulk_participants, seed_action
+
+    action = seed_action()
+    action.starts_at = timezone.now()
+    action.save(update_fields=["starts_at"])
+    users = [uid for uid, _ in bulk_participants(args.batch * (args.rounds + 1))]
+    Pledge.objects.bulk_create([Pledge(action=action, user_id=uid) for uid in users], batch_size=2000)
+    pledges = list(Pledge.objects.filter(action=action).order_by("pk").values_list("pk", flat=True))
+
+    def arrive(batch: list[int]) -> None:
+        now = timezone.now()
+        CheckIn.objects.bulk_create(
+            [
+                CheckIn(
+                    pledge_id=pk,
+                    action=action,
+                    idempotency_key=f"round-{pk}",
+                    status=CheckInStatus.PENDING,
+                    received_at=now,
+                    accuracy_m=8,
+                    **SPOT,
+                )
+                for pk in batch
+            ]
+        )
+
+    batches = [pledges[n : n + args.batch] for n in range(0, len(pledges), args.batch)]
+    arrive(batches[0])
+    with CaptureQueriesContext(connection) as queries:
+        services.verify_pending(action.pk)  # the first round, counted
+    spent = []
+    for batch in batches[1:]:
+        arrive(batch)
+        started = time.process_time()
+        services.verify_pending(action.pk)
+        spent.append((time.process_time() - started) * 1000)
+    verified = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED).count()
+    return {
+        "bench": "verify_round",
+        "batch": args.batch,
+        "rounds": len(spent),
+        "queries": len(queries.captured_queries),
+        "round_ms": round(percentile(spent, 0.5) or 0, 2),
+        "per_checkin_ms": round((percentile(spent, 0.5) or 0) / args.batch, 3),
+        "all_verified": verified == len(pledges),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch", type=int, default=30, help="check-ins pending at each round")
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+    with fresh_database():
+        stack = start_django()
+        try:
+            result = measure(args)
+        finally:
+            stack.close()
+    report(
+        result,
+        [
+            ("batch", "batch"),
+            ("rounds", "rounds"),
+            ("queries", "queries a round"),
+            ("round_ms", "median CPU ms a round"),
+            ("per_checkin_ms", "per check-in"),
+            ("all_verified", "all verified"),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
