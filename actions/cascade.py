@@ -102,7 +102,8 @@ def draw(action: Action) -> Drawing:
     visits = dict(ShareVisit.objects.filter(action=action).values_list("sharer_id", "visits"))
     pledge_of = {user_id: pk for pk, user_id, *_ in rows}
     referrers = {ref for _, _, ref, *_ in rows if ref is not None}
-    sharers = sorted((referrers | set(visits)) - set(pledge_of))
+    sharing = (referrers | visits.keys()) - pledge_of.keys()
+    sharers = sorted(sharing)
     people = list(sharers) + [user_id for _, user_id, *_ in rows]
     names = {user_id: name for _, user_id, _, _, _, name in rows if name is not None}
     if sharers:
@@ -113,7 +114,8 @@ def draw(action: Action) -> Drawing:
     parent: dict[int, int | None] = {uid: None for uid in sharers}
     stage: dict[int, str] = {uid: "visited" for uid in sharers}
     for pk, user_id, referrer_id, status, done, _ in rows:
-        earlier = referrer_id is not None and (referrer_id in sharers or pledge_of.get(referrer_id, pk) < pk)
+        # A set: `in` the sorted list scanned every sharer for every pledge.
+        earlier = referrer_id is not None and (referrer_id in sharing or pledge_of.get(referrer_id, pk) < pk)
         parent[user_id] = referrer_id if earlier else None
         stage[user_id] = _stage(status, done)
 

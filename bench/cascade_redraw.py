@@ -21,7 +21,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import percentile, report  # noqa: E402
-from bench.stack import fresh_database, start_django  # noqa: E402
+from bench.stack import on_fresh_django  # noqa: E402
 
 STEPS = ("rows", "graph", "last_sent", "changes", "encode", "compress")
 
@@ -50,6 +50,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     action = seed_action()
     rng = random.Random(1)
     people: list[int] = []
+    # People who share the link without pledging themselves (the graph's "visited" roots).
+    outside = [uid for uid, _ in bulk_participants(args.outside)] if args.outside else []
 
     def pledge(count: int) -> None:
         new = [uid for uid, _ in bulk_participants(count)]
@@ -57,6 +59,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         for uid in new:
             # Most people come through the link of someone who pledged before them.
             ref = rng.choice(people) if people and rng.random() < args.shared else None
+            if ref is None and outside and rng.random() < 0.5:
+                ref = rng.choice(outside)
             rows.append(Pledge(action=action, user_id=uid, referrer_id=ref))
             people.append(uid)
         Pledge.objects.bulk_create(rows, batch_size=2000)
@@ -94,6 +98,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "people": len(people),
         "redraws": args.redraws,
         "stale": args.stale,
+        "outside": args.outside,
         "whole_graphs_stored": wholes,
     }
     result["total_ms"] = round(percentile(totals, 0.5) or 0, 1)
@@ -107,18 +112,14 @@ def main() -> None:
     parser.add_argument("--redraws", type=int, default=8)
     parser.add_argument("--new", type=int, default=20, help="pledges between redraws")
     parser.add_argument("--shared", type=float, default=0.7, help="share of pledges through someone's link")
+    parser.add_argument("--outside", type=int, default=0, help="sharers who never pledge, each bringing some")
     parser.add_argument(
         "--stale",
         action="store_true",
         help="each redraw finds this process's copy stale, as a prefork worker's children taking turns do",
     )
     args = parser.parse_args()
-    with fresh_database():
-        stack = start_django()
-        try:
-            result = measure(args)
-        finally:
-            stack.close()
+    result = on_fresh_django(lambda: measure(args))
     columns = [("people", "people"), ("total_ms", "median CPU ms a redraw")]
     report(result, columns + [(f"{step}_ms", f"{step} ms") for step in STEPS] + [("whole_graphs_stored", "wholes")])
 
