@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -105,6 +106,15 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def emit(record: dict[str, object]) -> None:
     print(json.dumps(record), flush=True)
+
+
+def cpu_per_call(fn: Callable[[], object], repeat: int) -> float:
+    """Seconds of this process's CPU per call of `fn`, after one call to warm up."""
+    fn()
+    started = time.process_time()
+    for _ in range(repeat):
+        fn()
+    return (time.process_time() - started) / repeat
 
 
 def report(result: dict[str, object], columns: list[tuple[str, str]]) -> None:

@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import report  # noqa: E402
+from bench.common import cpu_per_call, report  # noqa: E402
 from bench.stack import DEFAULT_DB, ensure_database  # noqa: E402
 
 
 def cpu_us(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    started = time.process_time()
-    for _ in range(repeat):
-        fn()
-    return round((time.process_time() - started) / repeat * 1e6, 1)
+    return round(cpu_per_call(fn, repeat) * 1e6, 1)
 
 
 def main() -> None:

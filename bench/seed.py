@@ -62,3 +62,36 @@ def bulk_participants(count: int) -> list[tuple[int, str]]:
             batch_size=2000,
         )
     return [(u.pk, k) for u, k in zip(users, keys, strict=True)]
+
+
+def bulk_pledges(action: Action, count: int) -> list[int]:
+    """`count` new guests pledged to the action, by bulk inserts: their pledges' ids, in order."""
+    from actions.models import Pledge
+
+    made = Pledge.objects.bulk_create(
+        [Pledge(action=action, user_id=uid) for uid, _ in bulk_participants(count)], batch_size=2000
+    )
+    return [pledge.pk for pledge in made]
+
+
+def bulk_checkins(action: Action, pledge_ids: list[int], status: str, *, deed_every: int = 0) -> None:
+    """A check-in at the spot for each pledge; with `deed_every`, every n-th one's deed done."""
+    from actions.models import CheckIn
+
+    now = timezone.now()
+    CheckIn.objects.bulk_create(
+        [
+            CheckIn(
+                pledge_id=pk,
+                action=action,
+                idempotency_key=f"seed-{pk}",
+                status=status,
+                received_at=now,
+                accuracy_m=8,
+                deed_done_at=now if deed_every and n % deed_every == 0 else None,
+                **SPOT,
+            )
+            for n, pk in enumerate(pledge_ids)
+        ],
+        batch_size=2000,
+    )

@@ -13,54 +13,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import report  # noqa: E402
-from bench.stack import fresh_database, start_django  # noqa: E402
+from bench.common import cpu_per_call, report  # noqa: E402
+from bench.stack import on_fresh_django  # noqa: E402
 
 
 def cpu_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    started = time.process_time()
-    for _ in range(repeat):
-        fn()
-    return round((time.process_time() - started) / repeat * 1000, 2)
+    return round(cpu_per_call(fn, repeat) * 1000, 2)
 
 
 def measure(args: argparse.Namespace) -> dict[str, object]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from actions import selectors
-    from actions.models import CheckIn, CheckInStatus, Pledge
+    from actions.models import CheckIn, CheckInStatus
     from actions.services import next_snapshot
-    from bench.seed import SPOT, bulk_participants, seed_action
+    from bench.seed import bulk_checkins, bulk_pledges, seed_action
 
     action = seed_action()
-    users = [uid for uid, _ in bulk_participants(args.people)]
-    Pledge.objects.bulk_create([Pledge(action=action, user_id=uid) for uid in users], batch_size=2000)
-    now = timezone.now()
     done_every = round(1 / args.deeds) if args.deeds else 0
-    CheckIn.objects.bulk_create(
-        [
-            CheckIn(
-                pledge_id=pledge_id,
-                action=action,
-                idempotency_key=f"snap-{n}",
-                status=CheckInStatus.VERIFIED,
-                received_at=now,
-                accuracy_m=8,
-                deed_done_at=now if done_every and n % done_every == 0 else None,
-                **SPOT,
-            )
-            for n, pledge_id in enumerate(Pledge.objects.filter(action=action).values_list("pk", flat=True))
-        ],
-        batch_size=2000,
-    )
+    bulk_checkins(action, bulk_pledges(action, args.people), CheckInStatus.VERIFIED, deed_every=done_every)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     with CaptureQueriesContext(connection) as queries:
@@ -83,12 +59,7 @@ def main() -> None:
     parser.add_argument("--deeds", type=float, default=0.0, help="share of the crowd with the deed done")
     parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
-    with fresh_database():
-        stack = start_django()
-        try:
-            result = measure(args)
-        finally:
-            stack.close()
+    result = on_fresh_django(lambda: measure(args))
     report(
         result,
         [

@@ -7,7 +7,7 @@ import functools
 import os
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -139,6 +139,16 @@ class Stack:
         keys = list(client.scan_iter(f"{self.env['REDIS_PREFIX']}*", count=1000))
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
+
+
+def on_fresh_django(measure: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """`measure()` in this process, Django set up on a database of its own (dropped after)."""
+    with fresh_database():
+        stack = start_django()
+        try:
+            return measure()
+        finally:
+            stack.close()
 
 
 def start_django() -> Stack:

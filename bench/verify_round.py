@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import percentile, report  # noqa: E402
-from bench.stack import fresh_database, start_django  # noqa: E402
+from bench.stack import on_fresh_django  # noqa: E402
 
 
 def measure(args: argparse.Namespace) -> dict[str, object]:
@@ -28,40 +28,21 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     from django.utils import timezone
 
     from actions import services
-    from actions.models import CheckIn, CheckInStatus, Pledge
-    from bench.seed import SPOT, bulk_participants, seed_action
+    from actions.models import CheckIn, CheckInStatus
+    from bench.seed import bulk_checkins, bulk_pledges, seed_action
 
     action = seed_action()
     action.starts_at = timezone.now()
     action.save(update_fields=["starts_at"])
-    users = [uid for uid, _ in bulk_participants(args.batch * (args.rounds + 1))]
-    Pledge.objects.bulk_create([Pledge(action=action, user_id=uid) for uid in users], batch_size=2000)
-    pledges = list(Pledge.objects.filter(action=action).order_by("pk").values_list("pk", flat=True))
-
-    def arrive(batch: list[int]) -> None:
-        now = timezone.now()
-        CheckIn.objects.bulk_create(
-            [
-                CheckIn(
-                    pledge_id=pk,
-                    action=action,
-                    idempotency_key=f"round-{pk}",
-                    status=CheckInStatus.PENDING,
-                    received_at=now,
-                    accuracy_m=8,
-                    **SPOT,
-                )
-                for pk in batch
-            ]
-        )
+    pledges = bulk_pledges(action, args.batch * (args.rounds + 1))
 
     batches = [pledges[n : n + args.batch] for n in range(0, len(pledges), args.batch)]
-    arrive(batches[0])
+    bulk_checkins(action, batches[0], CheckInStatus.PENDING)
     with CaptureQueriesContext(connection) as queries:
         services.verify_pending(action.pk)  # the first round, counted
     spent = []
     for batch in batches[1:]:
-        arrive(batch)
+        bulk_checkins(action, batch, CheckInStatus.PENDING)
         started = time.process_time()
         services.verify_pending(action.pk)
         spent.append((time.process_time() - started) * 1000)
@@ -82,12 +63,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=30, help="check-ins pending at each round")
     parser.add_argument("--rounds", type=int, default=40)
     args = parser.parse_args()
-    with fresh_database():
-        stack = start_django()
-        try:
-            result = measure(args)
-        finally:
-            stack.close()
+    result = on_fresh_django(lambda: measure(args))
     report(
         result,
         [
