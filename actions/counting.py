@@ -4,9 +4,10 @@ A snapshot goes out up to four times a second per live action. Built from ORM qu
 cost about 35 ms of worker CPU at 20,000 people on the 2-core bench machine, nearly all
 of it Django compiling some fifteen small queries (bench/snapshot_cost.py). Here the
 three counts and an EXISTS for each rarely present part (announcements, co-organizers,
-spotlights, a raid, momentum, public map cells, deeds) are one plain statement; the
-snapshot then asks only for the parts that are there. The counts are the same
-statements the ORM sent; the map probe reads the index of map check-ins alone.
+spotlights, a raid, momentum, public map cells) are one plain statement; the snapshot
+then asks only for the parts that are there (and for the newest pledges and deeds only
+once the counts have some). The counts are the statements the ORM sent; the map probe
+reads the index of map check-ins alone.
 """
 
 from __future__ import annotations

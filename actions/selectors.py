@@ -39,7 +39,7 @@ LATE_WORDS = _("Sent once you had signal: your check-in from the spot counts. Go
 
 
 def counts(action: Action, found: counting.Tally | None = None) -> dict[str, int]:
-    found = found or counting.tally(action)
+    found = found if found is not None else counting.tally(action)
     return {"pledged": found.pledged, "checked_in": found.checked_in, "deeds": found.deeds, "goal": action.goal}
 
 
