@@ -1,11 +1,12 @@
 """What one cascade redraw costs the worker at a given crowd, step by step: the rows'
 read, building the graph, finding what changed, encoding the frames and compressing the
-whole graph kept for late joiners; and, with --stale, reading back the last graph sent
-from Redis, which a prefork worker's children do every other redraw. CPU time of this process; the database's own work
+whole graph kept for late joiners; and the last graph sent: this process's copy, caught
+up with the other processes' changes (--turns 2, as a prefork worker's two children take
+turns), or read back whole from Redis (--stale). CPU time of this process; the database's own work
 is not in it. Between redraws --new people pledge, as under a crowd, so each redraw
 sends a delta. On a database of its own, dropped afterwards.
 
-    .venv/bin/python bench/cascade_redraw.py --people 23600 --redraws 8 [--stale]
+    .venv/bin/python bench/cascade_redraw.py --people 23600 --redraws 8 [--turns 2] [--stale]
 """
 
 from __future__ import annotations
@@ -85,8 +86,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
 
     cascades._store = counted_store  # type: ignore[assignment]
     totals = []
-    for _ in range(args.redraws):
+    # The first process holds the first frame's copy; the others start with none.
+    kept_by_process: list[dict[int, Any]] = [cascades._kept] + [{} for _ in range(args.turns - 1)]
+    for n in range(args.redraws):
         pledge(args.new)
+        cascades._kept = kept_by_process[n % args.turns]  # type: ignore[misc]
         if args.stale:
             cascades._kept.clear()
         started = time.process_time()
@@ -97,6 +101,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "bench": "cascade_redraw",
         "people": len(people),
         "redraws": args.redraws,
+        "turns": args.turns,
         "stale": args.stale,
         "outside": args.outside,
         "whole_graphs_stored": wholes,
@@ -114,10 +119,9 @@ def main() -> None:
     parser.add_argument("--shared", type=float, default=0.7, help="share of pledges through someone's link")
     parser.add_argument("--outside", type=int, default=0, help="sharers who never pledge, each bringing some")
     parser.add_argument(
-        "--stale",
-        action="store_true",
-        help="each redraw finds this process's copy stale, as a prefork worker's children taking turns do",
+        "--turns", type=int, default=1, help="processes taking turns at the redraws, as a prefork worker's children do"
     )
+    parser.add_argument("--stale", action="store_true", help="each redraw finds no copy of its own (after a restart)")
     args = parser.parse_args()
     result = on_fresh_django(lambda: measure(args))
     columns = [("people", "people"), ("total_ms", "median CPU ms a redraw")]

@@ -7,7 +7,7 @@ whole graph."""
 from __future__ import annotations
 
 import zlib
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import redis
 from celery import shared_task
@@ -94,38 +94,62 @@ def _keep(action_id: int, kept: Kept) -> None:
 
 
 def _last_sent(r: redis.Redis, action_id: int) -> Kept | None:
-    """What the last frame sent for the action left on screens, by whichever process:
-    this process's copy while its seq is still the last, else Redis' (prefork workers
-    take turns, so that is every other redraw). Redis' copy holds the whole graph and
-    the changes since; when its last frame is the last numbered one, the next change is
-    added after it as this process's own would be. A frame numbered but never stored
-    (its process died between the two) leaves no bytes to build on: the next frame is
-    stored whole. None when Redis has none: the next frame is then a whole graph."""
+    """What the last frame sent for the action left on screens, by whichever process.
+    Prefork children take turns, so every other redraw finds this process's copy behind:
+    it is brought up to date with the changes the others added to Redis' list since,
+    while the list holds them all; else Redis' whole graph and changes are read back.
+    When their last frame is the last numbered one, the next change is added after it
+    as this process's own would be; a frame numbered but never stored (its process died
+    between the two) leaves no bytes to build on, so the next frame is stored whole.
+    None when Redis has none: the next frame is then a whole graph."""
     pipe = r.pipeline(transaction=False)
     pipe.get(cascade.seq_key(action_id))
     pipe.exists(_full_key(action_id))
-    seq, present = pipe.execute()
-    kept = _kept.get(action_id)
-    if kept is not None and present and int(seq or 0) == kept.seq:
-        return kept
-    _kept.pop(action_id, None)
+    last, present = pipe.execute()
+    seq = int(last or 0)
+    kept = _kept.pop(action_id, None)
+    if kept is not None and present:
+        caught_up = kept if seq == kept.seq else _caught_up(r, action_id, kept, seq)
+        if caught_up is not None:
+            _kept[action_id] = caught_up
+            return caught_up
     texts = last_texts(action_id)
     if texts is None:
         return None
-    nodes: dict[str, cascade.Node] = {}
-    totals: list[dict[str, int]] = []
-    last_seq = None
-    for text in texts:
-        sent = jsontext.loads(text)
+    held = _sent(
+        Kept(0, {}, [], whole_bytes=len(texts[0]), since_bytes=0),
+        [jsontext.loads(text) for text in texts],
+        since_bytes=sum(map(len, texts[1:])),
+    )
+    return held if held.seq == seq else held._replace(seq=seq, whole_bytes=0, since_bytes=0)
+
+
+def _sent(kept: Kept, frames: list[dict[str, Any]], since_bytes: int) -> Kept:
+    """`kept` with these frames applied in order, as screens apply them."""
+    nodes, totals = kept.nodes, kept.totals
+    for sent in frames:
         if sent["full"]:
             nodes.clear()
         nodes.update((node["id"], cascade.as_node(node)) for node in sent["nodes"])
         for gone in sent["removed"]:
             nodes.pop(gone, None)
-        totals, last_seq = sent["totals"], sent["seq"]
-    if last_seq != int(seq or 0):
-        return Kept(int(seq or 0), nodes, totals, whole_bytes=0, since_bytes=0)
-    return Kept(last_seq, nodes, totals, whole_bytes=len(texts[0]), since_bytes=sum(map(len, texts[1:])))
+        totals = sent["totals"]
+    return Kept(frames[-1]["seq"] if frames else kept.seq, nodes, totals, kept.whole_bytes, since_bytes)
+
+
+def _caught_up(r: redis.Redis, action_id: int, kept: Kept, seq: int) -> Kept | None:
+    """This process's copy brought up to `seq` by the changes the other processes added
+    to Redis' list since: only those are read, not the whole graph (76 to 106 ms at
+    23,760 people). None when they are not all there (a whole graph was stored since,
+    or a frame was numbered and never stored)."""
+    if seq <= kept.seq:
+        return None
+    since = cast(list[bytes], r.lrange(_since_key(action_id), kept.seq - seq, -1))  # no decode_responses
+    texts = [text.decode() for text in since]
+    newer = [jsontext.loads(text) for text in texts]
+    if [sent["seq"] for sent in newer] != list(range(kept.seq + 1, seq + 1)):
+        return None
+    return _sent(kept, newer, since_bytes=kept.since_bytes + sum(map(len, texts)))
 
 
 def _store(r: redis.Redis, action_id: int, text: str, *, whole: bool) -> None:

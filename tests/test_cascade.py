@@ -284,6 +284,37 @@ def test_a_graph_too_big_to_keep_is_read_back_from_redis(action, monkeypatch):
     assert _applied(texts) == {node["id"]: node for node in cascade.current_frame(action)["nodes"]}
 
 
+def test_two_processes_taking_turns_catch_up_on_each_others_changes(action, monkeypatch):
+    """Prefork children take turns: each finds its copy one frame behind and reads only
+    the change the other added, not the whole graph, and Redis' list stays whole."""
+    from realtime import cascades
+
+    _no_frames_yet(action)
+    _chain(action)
+    monkeypatch.setattr(cascades, "WHOLE_AFTER", 10.0)
+    copies: list[dict] = [{}, {}]  # each process's kept copies
+
+    def redraw_in(process: int, name: str) -> None:
+        services.pledge(action, factories.guest(name), ref_handle="ann")
+        monkeypatch.setattr(cascades, "_kept", copies[process])
+        cascades.publish_cascade(action.pk)
+
+    redraw_in(0, "Fay")  # the first frame, whole
+    redraw_in(1, "Gus")  # nothing kept here: Redis' copy read back
+    read_back = cascades.last_texts
+    monkeypatch.setattr(cascades, "last_texts", lambda action_id: pytest.fail("read the whole graph back"))
+    for turn, name in enumerate(("Hal", "Ivy", "Jo", "Kit")):
+        redraw_in(turn % 2, name)
+    texts = read_back(action.pk)
+    assert [json.loads(text)["seq"] for text in texts] == [1, 2, 3, 4, 5, 6]
+    assert [json.loads(text)["full"] for text in texts] == [True] + [False] * 5
+    exact = {node["id"]: node for node in cascade.current_frame(action)["nodes"]}
+    assert _applied(texts) == exact and len(exact) == 11
+    assert copies[0][action.pk].seq == 5  # each process keeps the graph it last sent
+    last = copies[1][action.pk]
+    assert last.seq == 6 and {node_id: cascade.as_dict(node) for node_id, node in last.nodes.items()} == exact
+
+
 def _applied(texts: list[str]) -> dict[str, dict]:
     """The graph a screen holds after these frames, as cascade.js applies them."""
     held: dict[str, dict] = {}
