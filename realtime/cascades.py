@@ -108,11 +108,10 @@ def _last_sent(r: redis.Redis, action_id: int) -> Kept | None:
     last, present = pipe.execute()
     seq = int(last or 0)
     kept = _kept.pop(action_id, None)
-    if kept is not None and present:
-        caught_up = kept if seq == kept.seq else _caught_up(r, action_id, kept, seq)
-        if caught_up is not None:
-            _kept[action_id] = caught_up
-            return caught_up
+    caught_up = _caught_up(r, action_id, kept, seq) if kept is not None and present else None
+    if caught_up is not None:
+        _keep(action_id, caught_up)
+        return caught_up
     texts = last_texts(action_id)
     if texts is None:
         return None
@@ -134,15 +133,17 @@ def _sent(kept: Kept, frames: list[dict[str, Any]], since_bytes: int) -> Kept:
         for gone in sent["removed"]:
             nodes.pop(gone, None)
         totals = sent["totals"]
-    return Kept(frames[-1]["seq"] if frames else kept.seq, nodes, totals, kept.whole_bytes, since_bytes)
+    return Kept(frames[-1]["seq"], nodes, totals, kept.whole_bytes, since_bytes)
 
 
 def _caught_up(r: redis.Redis, action_id: int, kept: Kept, seq: int) -> Kept | None:
-    """This process's copy brought up to `seq` by the changes the other processes added
-    to Redis' list since: only those are read, not the whole graph (76 to 106 ms at
-    23,760 people). None when they are not all there (a whole graph was stored since,
-    or a frame was numbered and never stored)."""
-    if seq <= kept.seq:
+    """This process's copy brought up to `seq` (as it is, when no one sent since) by the
+    changes the other processes added to Redis' list since: only those are read, not the
+    whole graph (76 to 106 ms at 23,760 people). None when they are not all there (a
+    whole graph was stored since, or a frame was numbered and never stored)."""
+    if seq == kept.seq:
+        return kept
+    if seq < kept.seq:
         return None
     since = cast(list[bytes], r.lrange(_since_key(action_id), kept.seq - seq, -1))  # no decode_responses
     texts = [text.decode() for text in since]
