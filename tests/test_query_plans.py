@@ -26,11 +26,21 @@ def _plan(queryset) -> str:
         return json.dumps(cursor.fetchone()[0])
 
 
+def _users(count: int) -> list[User]:
+    return User.objects.bulk_create([User(username=f"crowd-{n}", password="!") for n in range(count)])
+
+
+def _verified_crowd(action, count: int) -> None:
+    pledges = Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in _users(count)])
+    CheckIn.objects.bulk_create(
+        [CheckIn(action=action, pledge=p, idempotency_key=f"k{n}", status="verified") for n, p in enumerate(pledges)]
+    )
+
+
 def test_the_newest_pledgers_are_read_in_index_order_whatever_the_statistics_say(action):
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {Pledge._meta.db_table}")  # statistics from before the crowd
-    users = User.objects.bulk_create([User(username=f"crowd-{n}", password="!") for n in range(3000)])
-    Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users])
+    Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in _users(3000)])
     plan = _plan(selectors.newest_pledges(action))
     # An index in the query's own order and a limit: no sort of every pledge.
     assert "pledge_action_newest" in plan and '"Sort"' not in plan
@@ -39,7 +49,7 @@ def test_the_newest_pledgers_are_read_in_index_order_whatever_the_statistics_say
 def test_a_pledges_optional_links_are_found_through_indexes_of_the_set_ones_only(action):
     """Most pledges have no referrer, raid or spotlight: those indexes hold only the set
     links (fewer index entries written per pledge), and lookups by a link still use them."""
-    users = User.objects.bulk_create([User(username=f"walk-up-{n}", password="!") for n in range(3000)])
+    users = _users(3000)
     Pledge.objects.bulk_create([Pledge(action=action, user=user, referrer=users[0]) for user in users[1:50]])
     Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users[50:]])
     with connection.cursor() as cursor:
@@ -54,11 +64,7 @@ def test_a_pledges_optional_links_are_found_through_indexes_of_the_set_ones_only
 def test_the_verifier_reads_pending_check_ins_through_an_index_of_those_alone(action):
     """A verdict takes its check-in out of the pending index (no entry written for it);
     the verifier's read, in judging order, and the sweep use that index."""
-    users = User.objects.bulk_create([User(username=f"here-{n}", password="!") for n in range(2000)])
-    pledges = Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users])
-    CheckIn.objects.bulk_create(
-        [CheckIn(action=action, pledge=p, idempotency_key=f"k{n}", status="verified") for n, p in enumerate(pledges)]
-    )
+    _verified_crowd(action, 2000)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {CheckIn._meta.db_table}")
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'checkin_pending'")
@@ -73,11 +79,7 @@ def test_the_verifier_reads_pending_check_ins_through_an_index_of_those_alone(ac
 def test_the_snapshots_map_probe_reads_the_map_index(action):
     """counting.TALLY_SQL runs with every snapshot: asking whether any check-in is on the
     public map reads the index of those alone, not the crowd's check-ins."""
-    users = User.objects.bulk_create([User(username=f"counted-{n}", password="!") for n in range(2000)])
-    pledges = Pledge.objects.bulk_create([Pledge(action=action, user=user) for user in users])
-    CheckIn.objects.bulk_create(
-        [CheckIn(action=action, pledge=p, idempotency_key=f"c{n}", status="verified") for n, p in enumerate(pledges)]
-    )
+    _verified_crowd(action, 2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute("EXPLAIN (FORMAT JSON) " + counting.TALLY_SQL, {"a": action.pk})

@@ -12,8 +12,7 @@ from actions import geo, rules, selectors, services
 from actions.models import Announcement, CheckIn, CoOrganizer, Momentum, Raid, Spotlight
 
 from . import factories
-
-SPOT = {"lat": 50.0617, "lon": 19.9373, "accuracy_m": 10.0}
+from .factories import SPOT
 
 
 def test_every_part_there_is_is_in_the_snapshot(organizer):
