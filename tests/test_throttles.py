@@ -3,10 +3,14 @@ and every 429 says when to come back (Retry-After)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 
 from accounts.models import ApiToken
+from common import ratelimit
+from common import redis as goodmob_redis
 
 from . import factories
 
@@ -97,3 +101,14 @@ def test_the_bearer_fast_path_says_when_to_come_back(settings) -> None:
     status, body, headers = asyncio.run(call(path, token, {**SPOT, "idempotency_key": "rate-0002"}))
     assert (status, body["error"]) == (429, "rate_limited")
     assert 0 < int(headers[b"retry-after"]) <= 60
+
+
+def test_a_batch_counts_each_hit_in_one_call_and_its_buckets_expire(settings) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "checkin": (2, 60)}
+    ident = f"batch-{uuid.uuid4().hex}"
+    assert ratelimit.refusals("checkin", [ident, "someone-else", ident]) == [None] * 3  # two hits: at the limit
+    [third] = ratelimit.refusals("checkin", [ident])
+    assert third is not None and third.status == 429 and 0 < third.retry_after <= 60
+    client = goodmob_redis.client()
+    names = client.keys(goodmob_redis.key("rl", "checkin", ident, "*"))
+    assert len(names) == 1 and 0 < client.ttl(names[0]) <= 61
