@@ -109,6 +109,21 @@ def test_tokens_are_named_listed_revocable_and_expire(db):
     assert accounts.user_for_token(other) is None
 
 
+def test_the_user_behind_a_token_is_the_one_the_orm_reads(db):
+    """The token lookup builds its users from plain rows: every field as the ORM has it
+    (on SQLite too, whose raw rows hold naive datetimes and 0/1 for booleans)."""
+    user = accounts.create_member("ola", PASSWORD)
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now(), is_staff=True)
+    found = accounts.user_for_token(accounts.issue_token(user, "script"))
+    stored = User.objects.get(pk=user.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(stored, field.attname), field.name
+    assert found.is_staff is True and timezone.is_aware(found.date_joined) and timezone.is_aware(found.last_login)
+    assert not found._state.adding and found._state.db == stored._state.db
+    found.first_name = "Ola"
+    found.save(update_fields=["first_name"])  # a saved instance, not a new one
+
+
 def test_nobody_revokes_someone_elses_token(db):
     owner, stranger = accounts.create_member("max", PASSWORD), accounts.create_member("ned", PASSWORD)
     key = accounts.issue_token(owner, "mine")
