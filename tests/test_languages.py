@@ -70,6 +70,33 @@ def test_the_verdict_on_the_socket_speaks_the_persons_language(action):
     assert frames[ed.pk]["detail"].startswith("You're about")
 
 
+def test_a_verdict_frame_says_what_the_check_in_row_says(action):
+    """The verdict frames are read in plain SQL: each is the message of the stored row,
+    value for value and type for type; another action's check-in is not told."""
+    import json
+    from datetime import timedelta
+
+    from actions import selectors, services
+    from actions.models import CheckIn
+
+    from . import factories
+
+    live = factories.move_clock(action, starts_in=timedelta(minutes=-1))
+    other = factories.move_clock(factories.action(action.organizer), starts_in=timedelta(minutes=-1))
+    near, far, elsewhere = factories.guest("Near"), factories.guest("Far"), factories.guest("Elsewhere")
+    here, _ = services.check_in(live, near, services.CheckInInput("frame-00001", **factories.SPOT))
+    away, _ = services.check_in(live, far, services.CheckInInput("frame-00002", lat=50.2, lon=19.9, accuracy_m=5))
+    there, _ = services.check_in(other, elsewhere, services.CheckInInput("frame-00003", **factories.SPOT))
+    services.verify_pending(live.pk)
+    services.mark_deed_done(live, near)
+    frames = dict(selectors.verdict_frames(live.pk, (here.pk, away.pk, there.pk)))
+    assert set(frames) == {near.pk, far.pk}
+    for user, checkin in ((near, here), (far, away)):
+        row = CheckIn.objects.get(pk=checkin.pk)
+        assert json.dumps(frames[user.pk]) == json.dumps(selectors.checkin_message(live, row))
+    assert frames[near.pk]["deed_done"] is True and frames[far.pk]["synced_late"] is False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_refusal_from_a_service_speaks_polish_too(client, action):
     from . import factories

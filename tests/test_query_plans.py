@@ -84,3 +84,27 @@ def test_the_snapshots_map_probe_reads_the_map_index(action):
         cursor.execute("ANALYZE")
         cursor.execute("EXPLAIN (FORMAT JSON) " + counting.TALLY_SQL, {"a": action.pk})
         assert "checkin_public_map" in json.dumps(cursor.fetchone()[0])
+
+
+def test_the_verdict_frames_read_each_check_in_and_pledge_by_its_key(action):
+    """selectors.VERDICT_ROWS_SQL runs after every verification round: it reads the
+    round's check-ins, their pledges and profiles through their keys, never the crowd's."""
+    _verified_crowd(action, 3000)
+    ids = list(CheckIn.objects.filter(action=action).order_by("-pk").values_list("pk", flat=True)[:30])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) {selectors.VERDICT_ROWS_SQL}({', '.join(['%s'] * len(ids))})",
+            [action.pk, action.pk, *ids],
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]
+    scans = {(node["Node Type"], node.get("Relation Name")) for node in _nodes(plan)}
+    assert ("Index Scan", CheckIn._meta.db_table) in scans and ("Index Scan", Pledge._meta.db_table) in scans
+    assert not {kind for kind, table in scans if table in (CheckIn._meta.db_table, Pledge._meta.db_table)} - {
+        "Index Scan"
+    }
+    assert "Hash Join" not in {kind for kind, _ in scans}
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan, *(node for child in plan.get("Plans", []) for node in _nodes(child))]
