@@ -17,6 +17,7 @@ from accounts.models import Profile
 from actions import doors, schemas, services
 from actions.models import Action, Announcement, CheckIn
 from actions.services import CheckInInput
+from common import inputs
 from common.errors import ServiceError
 
 from . import factories
@@ -88,6 +89,32 @@ def test_hostile_text_in_json_bodies_is_refused(api: Client, bearer, text: str) 
         assert_problem(post(api, path, raw=raw, headers=headers), 422, "invalid_text")
     assert Action.objects.count() == 1 and not Announcement.objects.exists()
     assert Profile.objects.count() == 1  # no guest was made
+
+
+@pytest.mark.parametrize("text", HOSTILE_JSON)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32", "str"])
+def test_the_json_reader_refuses_hostile_text_in_every_encoding_it_reads(text: str, encoding: str) -> None:
+    """inputs.loads skips its walk of the tree when the text alone shows it is fine: the
+    skip must never let a NUL or a lone surrogate through, nor depth past the limit."""
+    body = '{"name": "ok", "list": [1, {"text": ' + text + "}]}"
+    data = body if encoding == "str" else body.encode(encoding)
+    with pytest.raises(ServiceError) as refused:
+        inputs.loads(data)
+    assert refused.value.code == "invalid_text"
+    assert inputs.loads(body.replace(text, '"fine \\u00e9"').encode()) == {
+        "name": "ok",
+        "list": [1, {"text": "fine é"}],
+    }
+
+
+def test_the_json_reader_counts_depth_whether_or_not_it_walks() -> None:
+    limit = inputs.MAX_DEPTH
+    assert inputs.loads(b"[" * limit + b"]" * limit) is not None
+    assert inputs.loads(b"[" + b"[]," * 40 + b"[]]") == [[]] * 41  # many brackets, shallow: walked, fine
+    for deep in (b"[" * (limit + 1) + b"]" * (limit + 1), ("[" * (limit + 1) + "]" * (limit + 1)).encode("utf-16")):
+        with pytest.raises(ServiceError) as refused:
+            inputs.loads(deep)
+        assert refused.value.code == "invalid_json"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/join/AB%00CD", "/api/v1/actions/x%00y/tally", "/api/v1/users/a%00b/follow"])
