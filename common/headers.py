@@ -24,15 +24,26 @@ def _always() -> tuple[tuple[str, str], ...]:
     return tuple((name, value) for name, value in headers.items() if value)
 
 
-def security_headers(secure: bool) -> list[tuple[str, str]]:
-    """(name, value) pairs, as SecurityMiddleware, XFrameOptionsMiddleware, CSPMiddleware
-    and PermissionsPolicyMiddleware would set them on a request that is `secure`."""
-    headers = list(_always())
-    if secure and settings.SECURE_HSTS_SECONDS:
-        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-            hsts += "; includeSubDomains"
-        if settings.SECURE_HSTS_PRELOAD:
-            hsts += "; preload"
-        headers.append(("Strict-Transport-Security", hsts))
-    return headers
+def security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
+    """(name, value) pairs as an ASGI answer carries them (lower-case, bytes), as
+    SecurityMiddleware, XFrameOptionsMiddleware, CSPMiddleware and
+    PermissionsPolicyMiddleware would set them on a request that is `secure`. Encoded
+    once: encoding them per answer was a tenth of the edge door's CPU per check-in."""
+    hsts = _hsts(secure)
+    return [*_always_encoded(), *(((b"strict-transport-security", hsts.encode()),) if hsts else ())]
+
+
+@cache
+def _always_encoded() -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.lower().encode(), value.encode()) for name, value in _always())
+
+
+def _hsts(secure: bool) -> str | None:
+    if not (secure and settings.SECURE_HSTS_SECONDS):
+        return None
+    hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        hsts += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        hsts += "; preload"
+    return hsts

@@ -136,7 +136,7 @@ class HotRoutes:
                 "headers": [
                     (b"content-type", b"application/json; charset=utf-8"),
                     (b"content-length", str(len(content)).encode()),
-                    *((name.lower().encode(), value.encode()) for name, value in security_headers(secure)),
+                    *security_headers(secure),
                     *((name.lower().encode(), value.encode()) for name, value in extra.items()),
                 ],
             }
