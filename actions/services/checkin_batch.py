@@ -104,7 +104,7 @@ def _batchable(action: Action) -> bool:
 
 def _insert_batch(action: Action, items: list[tuple[int, tuple[int, rules.CheckInInput]]]) -> dict[int, VerdictView]:
     """items: (user id, (entry index, input)). Returns the new check-ins by entry index,
-    as their answers read them: a model instance each cost 19 µs, a third of this."""
+    as their answers read them (a model instance each cost 19 µs, 0.6 ms a batch of 30)."""
     now = timezone.now()
     params: dict[str, Any] = {
         "action": action.pk,
