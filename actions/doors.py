@@ -113,8 +113,13 @@ def check_in_batch(calls: list[CheckInCall]) -> list[Answer]:
         entries = [(user, rules.CheckInInput(**calls[n].payload.model_dump())) for n, user in allowed]
         with events.dispatch_with(run_in_background):
             results = services.check_in_many(action, entries)
+        details = iter(selectors.verdict_details(action, [r for r in results if not isinstance(r, ServiceError)]))
         for (n, _), result in zip(allowed, results, strict=True):
-            answers[n] = result if isinstance(result, ServiceError) else (202, selectors.checkin_state(action, result))
+            answers[n] = (
+                result
+                if isinstance(result, ServiceError)
+                else (202, selectors.checkin_state(action, result, next(details)))
+            )
         metrics.CHECKINS_ACCEPTED.inc(sum(not isinstance(r, ServiceError) for r in results))
     return answers
 
