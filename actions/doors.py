@@ -115,11 +115,10 @@ def check_in_batch(calls: list[CheckInCall]) -> list[Answer]:
             results = services.check_in_many(action, entries)
         details = iter(selectors.verdict_details(action, [r for r in results if not isinstance(r, ServiceError)]))
         for (n, _), result in zip(allowed, results, strict=True):
-            answers[n] = (
-                result
-                if isinstance(result, ServiceError)
-                else (202, selectors.checkin_state(action, result, next(details)))
-            )
+            if isinstance(result, ServiceError):
+                answers[n] = result
+            else:
+                answers[n] = (202, selectors.checkin_state(action, result, next(details)))
         metrics.CHECKINS_ACCEPTED.inc(sum(not isinstance(r, ServiceError) for r in results))
     return answers
 
