@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import percentile, report  # noqa: E402
+from bench.common import median_and_each, report  # noqa: E402
 from bench.stack import on_fresh_django  # noqa: E402
 
 
@@ -68,12 +68,13 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
     stored = CheckIn.objects.filter(action=action).count()
+    median, each = median_and_each(spent, args.batch)
     return {
         "bench": "checkin_batch",
         "batch": args.batch,
         "rounds": len(spent),
-        "batch_ms": round(percentile(spent, 0.5) or 0, 2),
-        "per_checkin_ms": round((percentile(spent, 0.5) or 0) / args.batch, 3),
+        "batch_ms": median,
+        "per_checkin_ms": each,
         "all_stored": stored == len(people),
     }
 

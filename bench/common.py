@@ -104,6 +104,12 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def median_and_each(spent_ms: list[float], size: int) -> tuple[float, float]:
+    """The median of rounds that each handled `size` items, and per item, in ms."""
+    median = percentile(spent_ms, 0.5) or 0
+    return round(median, 2), round(median / size, 3)
+
+
 def emit(record: dict[str, object]) -> None:
     print(json.dumps(record), flush=True)
 

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import percentile, report  # noqa: E402
+from bench.common import median_and_each, report  # noqa: E402
 from bench.stack import on_fresh_django  # noqa: E402
 
 
@@ -47,13 +47,14 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         services.verify_pending(action.pk)
         spent.append((time.process_time() - started) * 1000)
     verified = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED).count()
+    median, each = median_and_each(spent, args.batch)
     return {
         "bench": "verify_round",
         "batch": args.batch,
         "rounds": len(spent),
         "queries": len(queries.captured_queries),
-        "round_ms": round(percentile(spent, 0.5) or 0, 2),
-        "per_checkin_ms": round((percentile(spent, 0.5) or 0) / args.batch, 3),
+        "round_ms": median,
+        "per_checkin_ms": each,
         "all_verified": verified == len(pledges),
     }
 
