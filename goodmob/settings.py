@@ -192,9 +192,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # connection pool (DB_POOL_SIZE) leaves room above it for every other request.
 HOT_PATH_THREADS = int(os.environ.get("HOT_PATH_THREADS", "16"))
 # Check-in batches a web process keeps in flight at once (each one transaction). One:
-# at 1,000 check-ins/s a second batch in flight halved the batches (each has fixed costs)
-# and doubled the concurrent inserts under the action's row (foreign-key locks); one web
-# process spent 1.54-1.57 ms of server CPU per check-in with two and 1.32-1.41 with one;
+# at 1,000 check-ins/s a second batch in flight nearly halved the batches' size (8.1
+# check-ins against 14.7 in one run), and each batch has fixed costs; one web process
+# spent 1.54-1.57 ms of server CPU per check-in with two and 1.32-1.41 with one, and
 # request p99 was 95-142 ms and 73-143 ms (bench/ingest.py, alternating runs).
 CHECKIN_BATCHES_IN_FLIGHT = int(os.environ.get("CHECKIN_BATCHES_IN_FLIGHT", "1"))
 
