@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from actions import counting, selectors
 from actions.models import CheckIn, CheckInStatus, Pledge
+from common.sql import placeholders
 
 pytestmark = [
     pytest.mark.django_db,
@@ -94,7 +95,7 @@ def test_the_verdict_frames_read_each_check_in_and_pledge_by_its_key(action):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
         cursor.execute(
-            f"EXPLAIN (FORMAT JSON) {selectors.VERDICT_ROWS_SQL}({', '.join(['%s'] * len(ids))})",
+            f"EXPLAIN (FORMAT JSON) {selectors.VERDICT_ROWS_SQL}({placeholders(ids)})",
             [action.pk, action.pk, *ids],
         )
         plan = cursor.fetchone()[0][0]["Plan"]
