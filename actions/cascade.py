@@ -104,7 +104,7 @@ def draw(action: Action) -> Drawing:
     referrers = {ref for _, _, ref, *_ in rows if ref is not None}
     sharing = (referrers | visits.keys()) - pledge_of.keys()
     sharers = sorted(sharing)
-    people = list(sharers) + [user_id for _, user_id, *_ in rows]
+    people = sharers + [user_id for _, user_id, *_ in rows]
     names = {user_id: name for _, user_id, _, _, _, name in rows if name is not None}
     if sharers:
         names.update(

@@ -113,13 +113,14 @@ def check_in_batch(calls: list[CheckInCall]) -> list[Answer]:
         entries = [(user, rules.CheckInInput(**calls[n].payload.model_dump())) for n, user in allowed]
         with events.dispatch_with(run_in_background):
             results = services.check_in_many(action, entries)
-        details = iter(selectors.verdict_details(action, [r for r in results if not isinstance(r, ServiceError)]))
+        stored = [r for r in results if not isinstance(r, ServiceError)]
+        details = iter(selectors.verdict_details(action, stored))
         for (n, _), result in zip(allowed, results, strict=True):
             if isinstance(result, ServiceError):
                 answers[n] = result
             else:
                 answers[n] = (202, selectors.checkin_state(action, result, next(details)))
-        metrics.CHECKINS_ACCEPTED.inc(sum(not isinstance(r, ServiceError) for r in results))
+        metrics.CHECKINS_ACCEPTED.inc(len(stored))
     return answers
 
 
