@@ -209,16 +209,20 @@ def dispatch_with(runner: Runner) -> Iterator[None]:
         _runner.reset(token)
 
 
-def emit(event: Event) -> None:
-    """Send `event` to its listeners once the current transaction commits (now, outside one)."""
-    run = _runner.get()
-    transaction.on_commit(partial(run, partial(dispatch, event)), robust=True)
+def emit(*happened: Event) -> None:
+    """Send each event to its listeners once the current transaction commits (now, outside
+    one). Events of one change go as one job of the runner: on the check-in path each job
+    is a hop to a background thread and back to the connection pool."""
+    if happened:
+        run = _runner.get()
+        transaction.on_commit(partial(run, partial(dispatch, *happened)), robust=True)
 
 
-def dispatch(event: Event) -> None:
-    for kind in type(event).__mro__:
-        for fn in list(_listeners.get(kind, ())):
-            try:
-                fn(event)
-            except Exception:
-                log.exception("listener %s failed on %s", getattr(fn, "__qualname__", fn), event.name)
+def dispatch(*happened: Event) -> None:
+    for event in happened:
+        for kind in type(event).__mro__:
+            for fn in list(_listeners.get(kind, ())):
+                try:
+                    fn(event)
+                except Exception:
+                    log.exception("listener %s failed on %s", getattr(fn, "__qualname__", fn), event.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -13,13 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as accounts
-from actions import selectors, services
+from actions import events, selectors, services
 from actions.models import CheckIn, CheckInStatus, Pledge
 from common.errors import Conflict, Invalid
 from common.pool import GroupCommit
 
 from . import factories
-from .conftest import call
+from .conftest import call, capture_events
 
 SPOT = (50.0617, 19.9373)
 on_postgresql = pytest.mark.skipif(
@@ -78,13 +79,46 @@ def test_a_mixed_batch_answers_each_person_as_one_by_one_would(live):
 def test_a_crowd_of_first_check_ins_is_one_statement(live, django_capture_on_commit_callbacks):
     crowd = [factories.guest(f"Runner {n}") for n in range(40)]
     services.pledge(live, crowd[0])
-    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as after:
+    jobs: list[Callable[[], None]] = []
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+        events.dispatch_with(jobs.append),
+    ):
         results = services.check_in_many(live, [(u, attempt(f"crowd-{n:05}")) for n, u in enumerate(crowd)])
     writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
     assert len(writes) == 1
     assert len({r.pk for r in results}) == 40
-    assert len(after) == 2  # one verification request, one note of the 39 new pledges
+    # One background job tells both: the check-ins to verify and the 39 new pledges.
+    assert len(jobs) == 1
+    with capture_events() as seen:
+        jobs[0]()
+    assert [(type(e), len(e.checkin_ids if isinstance(e, events.CheckInsReceived) else e.pledges)) for e in seen] == [
+        (events.CheckInsReceived, 40),
+        (events.Pledged, 39),
+    ]
     assert CheckIn.objects.filter(pledge__action=live, status=CheckInStatus.PENDING).count() == 40
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_batch_is_its_one_statement(organizer):
+    live = factories.move_clock(factories.action(organizer), starts_in=timedelta(minutes=-1))
+    crowd = [factories.guest(f"Runner {n}") for n in range(5)]
+    statements: list[tuple[str, bool]] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append((sql.split()[0], connection.get_autocommit()))
+        return execute(sql, params, many, context)
+
+    with capture_events() as seen, connection.execute_wrapper(record):
+        results = services.check_in_many(live, [(u, attempt(f"alone-{n:05}")) for n, u in enumerate(crowd)])
+    # No transaction or savepoint around it: the statement commits by itself, and its
+    # events follow at once.
+    assert statements[0] == ("WITH", True)
+    assert not any(word in {"SAVEPOINT", "BEGIN"} for word, _ in statements)
+    assert {type(e) for e in seen} == {events.CheckInsReceived, events.Pledged}
+    assert CheckIn.objects.filter(pk__in=[r.pk for r in results]).count() == 5
 
 
 def test_group_commit_gathers_whoever_comes_while_a_batch_runs():
