@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from accounts import services as accounts
+from accounts.models import ApiToken
 from actions import rules, services
 from social import notify
 from social import services as social
@@ -88,3 +90,14 @@ def test_launch_announcement_to_forty_followers(organizer, django_assert_num_que
     # cell (1, none here); one publish.
     with django_assert_num_queries(3):
         assert notify.announce_launch(made.pk) == 40
+
+
+def test_thirty_tokens_looked_up_and_their_use_recorded(db, django_assert_num_queries):
+    keys = [accounts.issue_token(person, "script") for person in crowd(30)]
+    hashes = [accounts.hash_token(key) for key in keys]
+    # One statement on PostgreSQL (the use recorded in its own WITH); a second elsewhere.
+    with django_assert_num_queries(1 if POSTGRES else 2):
+        assert len(accounts.users_for_token_hashes(hashes)) == 30
+    assert not ApiToken.objects.filter(last_used_at__isnull=True).exists()
+    with django_assert_num_queries(1):  # used just now: nothing to record
+        assert len(accounts.users_for_token_hashes(hashes)) == 30
