@@ -16,7 +16,7 @@ from django.db.models import Case, F, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from common import metrics
+from common import metrics, sql
 from common import redis as goodmob_redis
 from common.tasks import IDEMPOTENT
 
@@ -157,9 +157,9 @@ VERDICTS_SQL = f"""
 UPDATE {CheckIn._meta.db_table} AS c
 SET status = v.status, reason = v.reason, distance_m = v.distance_m, cell = v.cell,
     on_public_map = v.on_public_map, verified_at = %(now)s, method = v.method, synced_late = v.synced_late
-FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(reasons)s::text[], %(distances)s::float8[],
-            %(cells)s::text[], %(public)s::bool[], %(methods)s::text[], %(late)s::bool[])
-    AS v (id, status, reason, distance_m, cell, on_public_map, method, synced_late)
+FROM json_to_recordset(%(verdicts)s::json) AS v (
+    id bigint, status text, reason text, distance_m float8, cell text, on_public_map bool, method text, synced_late bool
+)
 WHERE c.id = v.id
 """
 
@@ -188,14 +188,19 @@ def save_verdicts(verdicts: list[Verdict], now: datetime) -> None:
             VERDICTS_SQL,
             {
                 "now": now,
-                "ids": [v.pk for v in verdicts],
-                "statuses": [v.status for v in verdicts],
-                "reasons": [v.judgement.reason for v in verdicts],
-                "distances": [v.judgement.distance_m for v in verdicts],
-                "cells": [v.cell for v in verdicts],
-                "public": [v.on_public_map for v in verdicts],
-                "methods": [v.judgement.method for v in verdicts],
-                "late": [v.judgement.synced_late for v in verdicts],
+                "verdicts": sql.json_rows(
+                    {
+                        "id": v.pk,
+                        "status": v.status,
+                        "reason": v.judgement.reason,
+                        "distance_m": v.judgement.distance_m,
+                        "cell": v.cell,
+                        "on_public_map": v.on_public_map,
+                        "method": v.judgement.method,
+                        "synced_late": v.judgement.synced_late,
+                    }
+                    for v in verdicts
+                ),
             },
         )
 
