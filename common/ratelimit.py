@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import cache
-from typing import Any
 
 import redis
 from django.conf import settings
@@ -48,13 +46,6 @@ return hits
 """
 
 
-@cache
-def _count_hits() -> Any:
-    # Called with the current client each time (tests and failovers replace it); EVALSHA,
-    # and on a server without the script redis-py loads it again.
-    return goodmob_redis.client().register_script(COUNT_HITS)
-
-
 def refusals(scope: str, idents: list[str]) -> list[RateLimited | None]:
     """Count one hit for each ident in one round trip; a RateLimited for those past the limit."""
     limit, window = settings.RATE_LIMITS[scope]
@@ -62,7 +53,7 @@ def refusals(scope: str, idents: list[str]) -> list[RateLimited | None]:
     bucket = int(now // window)
     try:
         names = [goodmob_redis.key("rl", scope, ident, bucket) for ident in idents]
-        hits = _count_hits()(keys=names, args=[window + 1], client=goodmob_redis.client())
+        hits = goodmob_redis.run_script(COUNT_HITS, names, [window + 1])
     except redis.RedisError:
         # Fail open: refusing every participant because Redis blinked is worse than
         # letting a burst through for a moment.

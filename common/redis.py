@@ -59,5 +59,18 @@ def client() -> redis.Redis:
     return sync_client(socket_timeout=2, socket_connect_timeout=2)
 
 
+def run_script(source: str, keys: list[str] | None = None, args: list[Any] | None = None) -> Any:
+    """A Lua script as one command, where one command per item would cost the caller's CPU
+    more than Redis's (redis-py packs each command and parses each reply in Python).
+    EVALSHA with the current client each time (tests and failovers replace it); a server
+    without the script (a new primary, a SCRIPT FLUSH) gets it loaded again by redis-py."""
+    return _script(source)(keys=keys or [], args=args or [], client=client())
+
+
+@cache
+def _script(source: str) -> Any:
+    return client().register_script(source)
+
+
 def key(*parts: object) -> str:
     return ":".join([settings.REDIS_PREFIX, *map(str, parts)])

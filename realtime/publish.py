@@ -27,13 +27,19 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+# One command for many messages: a pipeline of a PUBLISH per message cost the worker
+# 1.1-1.7 ms of CPU for a verification round's 120 verdicts, the script 0.2-0.3 ms;
+# Redis's own CPU the same (0.15-0.25 ms both ways).
+PUBLISH_ALL = "for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end"
+
+
 def publish(messages: list[tuple[str, str]]) -> None:
     """(group, text) pairs."""
     for start in range(0, len(messages), PUBLISH_CHUNK):
-        pipe = goodmob_redis.client().pipeline(transaction=False)
+        args = []
         for group, text in messages[start : start + PUBLISH_CHUNK]:
-            pipe.publish(channel_for(group), text)
-        pipe.execute()
+            args += (channel_for(group), text)
+        goodmob_redis.run_script(PUBLISH_ALL, args=args)
 
 
 def to_groups(groups: Iterable[str], frame: dict[str, Any]) -> None:
