@@ -36,7 +36,7 @@ PUBLISH_ALL = "for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]
 def publish(messages: list[tuple[str, str]]) -> None:
     """(group, text) pairs."""
     for start in range(0, len(messages), PUBLISH_CHUNK):
-        args = []
+        args: list[str] = []
         for group, text in messages[start : start + PUBLISH_CHUNK]:
             args += (channel_for(group), text)
         goodmob_redis.run_script(PUBLISH_ALL, args=args)
