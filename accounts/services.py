@@ -209,17 +209,11 @@ def users_for_token_hashes(hashes: list[str]) -> dict[str, User]:
     with connection.cursor() as cursor:
         cursor.execute(lookup, params)
         rows = cursor.fetchall()
-    found: dict[str, User] = {}
-    stale: list[int] = []
-    for user, row in zip(sql.instances(User, rows), rows, strict=True):
-        token_hash, token_id, token_stale = row[-3:]
-        found[token_hash] = user
-        if token_stale:
-            stale.append(token_id)
-    if stale and not touches_itself:
+    stale = [] if touches_itself else [token_id for *_, token_id, token_stale in rows if token_stale]
+    if stale:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {tokens} SET last_used_at = %s WHERE id IN ({sql.placeholders(stale)})",
                 [adapt(now), *stale],
             )
-    return found
+    return {row[-3]: user for user, row in zip(sql.instances(User, rows), rows, strict=True)}

@@ -191,7 +191,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # Threads doing the database work of the hot API endpoints in each web process; the
 # connection pool (DB_POOL_SIZE) leaves room above it for every other request.
 HOT_PATH_THREADS = int(os.environ.get("HOT_PATH_THREADS", "16"))
-# Check-in batches a web process keeps in flight at once (each one transaction). One:
+# Check-in batches a web process keeps in flight at once (each one statement). One:
 # at 1,000 check-ins/s a second batch in flight nearly halved the batches' size (8.1
 # check-ins against 14.7 in one run), and each batch has fixed costs; one web process
 # spent 1.54-1.57 ms of server CPU per check-in with two and 1.32-1.41 with one, and
