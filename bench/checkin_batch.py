@@ -13,15 +13,12 @@ edge door's per-request work.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import median_and_each, report  # noqa: E402
+from bench.common import CpuRounds, add_round_arguments, report  # noqa: E402
 from bench.stack import on_fresh_django  # noqa: E402
 
 
@@ -53,37 +50,24 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
 
     doors.run_in_background = lambda fn: fn()  # type: ignore[assignment]
     check_in_batch(calls(0))  # warms the action cache and the connection
-    profile = cProfile.Profile(time.process_time) if args.profile else None
-    spent = []
+    rounds = CpuRounds(args.profile)
     for start in range(args.batch, len(people), args.batch):
         batch = calls(start)
-        started = time.process_time()
-        if profile:
-            profile.enable()
-        answers = check_in_batch(batch)
-        if profile:
-            profile.disable()
-        spent.append((time.process_time() - started) * 1000)
+        with rounds.timed():
+            answers = check_in_batch(batch)
         assert all(isinstance(a, tuple) and a[0] == 202 for a in answers), answers[:3]
-    if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
     stored = CheckIn.objects.filter(action=action).count()
-    median, each = median_and_each(spent, args.batch)
     return {
         "bench": "checkin_batch",
         "batch": args.batch,
-        "rounds": len(spent),
-        "batch_ms": median,
-        "per_checkin_ms": each,
+        **rounds.summary(args.batch, "batch"),
         "all_stored": stored == len(people),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batch", type=int, default=30, help="check-ins in each batch")
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--profile", action="store_true", help="print cProfile's cumulative top")
+    add_round_arguments(parser, "check-ins in each batch", rounds=60)
     args = parser.parse_args()
     result = on_fresh_django(lambda: measure(args))
     report(

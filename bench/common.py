@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
+import cProfile
 import json
 import os
+import pstats
 import resource
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,10 +107,40 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def median_and_each(spent_ms: list[float], size: int) -> tuple[float, float]:
-    """The median of rounds that each handled `size` items, and per item, in ms."""
-    median = percentile(spent_ms, 0.5) or 0
-    return round(median, 2), round(median / size, 3)
+class CpuRounds:
+    """This process's CPU in each timed round, in ms, for the benches that time one piece
+    of work in process (a check-in batch, a verification round); with `profile`, cProfile
+    over the timed parts only, not the setup between them."""
+
+    def __init__(self, profile: bool = False) -> None:
+        self.spent: list[float] = []
+        self.profile = cProfile.Profile(time.process_time) if profile else None
+
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        started = time.process_time()
+        if self.profile:
+            self.profile.enable()
+        try:
+            yield
+        finally:
+            if self.profile:
+                self.profile.disable()
+            self.spent.append((time.process_time() - started) * 1000)
+
+    def summary(self, size: int, unit: str) -> dict[str, object]:
+        """The rounds, the median round (`<unit>_ms`) and its share per check-in when each
+        round handled `size`; prints cProfile's cumulative top first when profiling."""
+        if self.profile:
+            pstats.Stats(self.profile).sort_stats("cumulative").print_stats(45)
+        median = percentile(self.spent, 0.5) or 0
+        return {"rounds": len(self.spent), f"{unit}_ms": round(median, 2), "per_checkin_ms": round(median / size, 3)}
+
+
+def add_round_arguments(parser: argparse.ArgumentParser, batch_help: str, rounds: int) -> None:
+    parser.add_argument("--batch", type=int, default=30, help=batch_help)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--profile", action="store_true", help="print cProfile's cumulative top of the timed rounds")
 
 
 def emit(record: dict[str, object]) -> None:

@@ -3,7 +3,7 @@ them, store the verdicts, and on commit tell each person theirs (the verdict fra
 Redis) and ask for a snapshot. CPU time of this process; the database's own work is not
 in it. On a database of its own, dropped afterwards.
 
-    .venv/bin/python bench/verify_round.py --batch 30 --rounds 40
+    .venv/bin/python bench/verify_round.py --batch 30 --rounds 40 [--profile]
 
 Under bench/ingest.py at 1,000 check-ins/s a round holds a few dozen check-ins, so a
 round's fixed cost, not the per-check-in work, is most of it.
@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import median_and_each, report  # noqa: E402
+from bench.common import CpuRounds, add_round_arguments, report  # noqa: E402
 from bench.stack import on_fresh_django  # noqa: E402
 
 
@@ -40,29 +39,24 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     bulk_checkins(action, batches[0], CheckInStatus.PENDING)
     with CaptureQueriesContext(connection) as queries:
         services.verify_pending(action.pk)  # the first round, counted
-    spent = []
+    rounds = CpuRounds(args.profile)
     for batch in batches[1:]:
         bulk_checkins(action, batch, CheckInStatus.PENDING)
-        started = time.process_time()
-        services.verify_pending(action.pk)
-        spent.append((time.process_time() - started) * 1000)
+        with rounds.timed():
+            services.verify_pending(action.pk)
     verified = CheckIn.objects.filter(action=action, status=CheckInStatus.VERIFIED).count()
-    median, each = median_and_each(spent, args.batch)
     return {
         "bench": "verify_round",
         "batch": args.batch,
-        "rounds": len(spent),
         "queries": len(queries.captured_queries),
-        "round_ms": median,
-        "per_checkin_ms": each,
+        **rounds.summary(args.batch, "round"),
         "all_verified": verified == len(pledges),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batch", type=int, default=30, help="check-ins pending at each round")
-    parser.add_argument("--rounds", type=int, default=40)
+    add_round_arguments(parser, "check-ins pending at each round", rounds=40)
     args = parser.parse_args()
     result = on_fresh_django(lambda: measure(args))
     report(
