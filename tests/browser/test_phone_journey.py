@@ -48,8 +48,21 @@ def test_a_join_code_typed_as_shown_on_stream(live_url, phone):
     expect(page.locator("#code")).to_have_value("zzz zz9")
 
 
-def test_one_button_at_the_bottom_carries_the_participant_through(live_url, browser):
-    action = factories.action(factories.member("olga"), title="Fountain tidy", goal=4)
+def countdown_clear_of_the_dock(page) -> bool:
+    """The countdown is the moment everyone shares: the sticky dock must not cover it."""
+    clock = page.get_by_test_id("countdown").bounding_box()
+    dock = page.locator("[data-cta]").bounding_box()
+    return clock["y"] + clock["height"] <= dock["y"]
+
+
+def test_one_button_at_the_bottom_carries_the_participant_through(live_url, browser, settings):
+    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # the page as deployed: with its map
+    action = factories.action(
+        factories.member("olga"),
+        title="Litter pick on the Main Market Square",  # two lines on a phone, as most titles
+        deed="Pick up one piece of litter and put it in a bin.",
+        goal=4,
+    )
     factories.move_clock(action, starts_in=timedelta(seconds=6))
     crowd_of(action, 8)  # enough chips to push the page's end below the fold
     context = phone_at(browser, *SPOT)
@@ -69,6 +82,7 @@ def test_one_button_at_the_bottom_carries_the_participant_through(live_url, brow
     expect(here).to_be_in_viewport()
     here.click()
     expect(page.get_by_test_id("status")).to_have_text("You're checked in. Go do the deed!", timeout=TIMEOUT)
+    assert countdown_clear_of_the_dock(page)
 
     done = page.get_by_test_id("done")
     expect(done).to_be_in_viewport()
