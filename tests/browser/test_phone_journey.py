@@ -19,6 +19,8 @@ from .conftest import PHONE, off_loop, phone_at
 
 TIMEOUT = 20_000
 SPOT = (50.0617, 19.9373)
+# Map tiles configured, as deployed, from a server that is not there (the discard port).
+NO_TILE_SERVER = "http://127.0.0.1:9/{z}/{x}/{y}.png"
 
 
 def crowd_of(action: Action, size: int) -> None:
@@ -56,7 +58,7 @@ def countdown_clear_of_the_dock(page) -> bool:
 
 
 def test_one_button_at_the_bottom_carries_the_participant_through(live_url, browser, settings):
-    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # the page as deployed: with its map
+    settings.MAP_TILE_URL = NO_TILE_SERVER  # the page as deployed: with its map
     action = factories.action(
         factories.member("olga"),
         title="Litter pick on the Main Market Square",  # two lines on a phone, as most titles
@@ -178,7 +180,7 @@ def test_the_qr_beside_the_code_fills_it_in(live_url, phone):
 def test_with_map_tiles_configured_the_page_draws_the_zone_and_keeps_working(live_url, phone, settings):
     # A tile server that is not there: the map still draws the zone, and nothing after it
     # on the page breaks (a Leaflet error once stopped the script before the dock).
-    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    settings.MAP_TILE_URL = NO_TILE_SERVER
     action = factories.action(factories.member("olga"))
     page = phone.new_page()
     errors: list[str] = []
