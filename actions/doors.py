@@ -124,7 +124,13 @@ def check_in_batch(calls: list[CheckInCall]) -> list[Answer]:
     return answers
 
 
-checkin_writes = GroupCommit(check_in_batch, in_flight=settings.CHECKIN_BATCHES_IN_FLIGHT, size=500)
+checkin_writes = GroupCommit(
+    check_in_batch,
+    in_flight=settings.CHECKIN_BATCHES_IN_FLIGHT,
+    size=500,
+    fill=settings.CHECKIN_BATCH_FILL,
+    linger=settings.CHECKIN_BATCH_LINGER_MS / 1000,
+)
 
 
 def deed_as(user: User, slug: str, payload: None = None, site: str = "") -> tuple[int, dict[str, Any]]:

@@ -69,25 +69,37 @@ class _LoopState:
     def __init__(self) -> None:
         self.waiting: list[tuple[Any, asyncio.Future]] = []
         self.running = 0
-        self.flush_scheduled = False
+        self.flush: asyncio.Handle | None = None
+        self.lingering = False  # the flush is a timer, due early if `fill` items come
+        self.last_start = float("-inf")
         self.tasks: set[asyncio.Task] = set()
 
 
 class GroupCommit(Generic[T, R]):
     """Many callers, one batch: `submit` waits for `run_batch` over everyone who came meanwhile.
 
-    A batch starts as soon as fewer than `in_flight` are running, so a lone request goes
-    at once; under a crowd, requests gather while the running batches wait on the
-    database, and each commit carries hundreds of them. `run_batch` runs on the hot pool
-    and returns one result per item, an exception for an item that failed alone.
+    A batch starts once fewer than `in_flight` are running and either `fill` items wait
+    or `linger` seconds have passed since the last batch started. So a lone request
+    after a quiet spell goes at once, and under a crowd each batch gathers whoever came
+    while the last one ran or lingered: a batch's fixed costs (its queries, commit,
+    events) are paid per crowd rather than per request. `run_batch` runs on the hot
+    pool and returns one result per item, an exception for an item that failed alone.
     """
 
     def __init__(
-        self, run_batch: Callable[[list[T]], Sequence[R | BaseException]], *, in_flight: int, size: int
+        self,
+        run_batch: Callable[[list[T]], Sequence[R | BaseException]],
+        *,
+        in_flight: int,
+        size: int,
+        fill: int = 1,
+        linger: float = 0.0,
     ) -> None:
         self.run_batch = hot(run_batch)
         self.in_flight = in_flight
         self.size = size
+        self.fill = min(fill, size)
+        self.linger = linger
         # Futures belong to one event loop; tests and servers may run several.
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
 
@@ -100,17 +112,27 @@ class GroupCommit(Generic[T, R]):
         return await future
 
     def _schedule(self, loop: asyncio.AbstractEventLoop, state: _LoopState) -> None:
-        # call_soon, not now: requests already parsed in this turn of the loop join in.
-        if state.waiting and state.running < self.in_flight and not state.flush_scheduled:
-            state.flush_scheduled = True
-            loop.call_soon(self._flush, loop, state)
+        if not state.waiting or state.running >= self.in_flight:
+            return
+        hold = state.last_start + self.linger - loop.time()
+        due = hold <= 0 or len(state.waiting) >= self.fill
+        if state.flush is not None:
+            if not (due and state.lingering):
+                return
+            state.flush.cancel()
+        if due:  # call_soon, not now: requests already parsed in this turn of the loop join in.
+            state.flush = loop.call_soon(self._flush, loop, state)
+        else:
+            state.flush = loop.call_later(hold, self._flush, loop, state)
+        state.lingering = not due
 
     def _flush(self, loop: asyncio.AbstractEventLoop, state: _LoopState) -> None:
-        state.flush_scheduled = False
+        state.flush = None
         if not state.waiting or state.running >= self.in_flight:
             return
         batch, state.waiting = state.waiting[: self.size], state.waiting[self.size :]
         state.running += 1
+        state.last_start = loop.time()
         task = loop.create_task(self._run(loop, state, batch))
         state.tasks.add(task)
         task.add_done_callback(state.tasks.discard)

@@ -160,6 +160,59 @@ def test_group_commit_gathers_whoever_comes_while_a_batch_runs():
     assert all(isinstance(r, ValueError) for r in results[1::2])
 
 
+def recorded_batches() -> tuple[list[list[int]], Callable[[list[int]], list[int]]]:
+    seen: list[list[int]] = []
+
+    def run_batch(items: list[int]) -> list[int]:
+        seen.append(items)
+        return items
+
+    return seen, run_batch
+
+
+def test_group_commit_lingers_for_the_crowd_after_a_batch_but_not_after_a_quiet_spell():
+    seen, run_batch = recorded_batches()
+    # An hour's linger: only `fill` can start the second batch before the test times out.
+    writes = GroupCommit(run_batch, in_flight=1, size=100, fill=3, linger=3600)
+
+    async def scenario() -> list[int]:
+        first = await asyncio.wait_for(writes.submit(0), timeout=10)  # the first in a while goes at once
+        second = asyncio.ensure_future(writes.submit(1))
+        for _ in range(5):  # turns of the loop in which a batch without a linger would have started
+            await asyncio.sleep(0)
+        rest = [asyncio.ensure_future(writes.submit(n)) for n in (2, 3)]
+        return [first, *await asyncio.wait_for(asyncio.gather(second, *rest), timeout=10)]
+
+    assert asyncio.run(scenario()) == [0, 1, 2, 3]
+    assert seen == [[0], [1, 2, 3]]
+
+
+def test_group_commit_without_a_linger_starts_the_next_batch_at_once():
+    seen, run_batch = recorded_batches()
+    writes = GroupCommit(run_batch, in_flight=1, size=100)
+
+    async def scenario() -> None:
+        await writes.submit(0)
+        second = asyncio.ensure_future(writes.submit(1))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        await asyncio.gather(second, *(writes.submit(n) for n in (2, 3)))
+
+    asyncio.run(scenario())
+    assert seen[:2] == [[0], [1]]
+
+
+def test_group_commit_sends_a_short_batch_once_the_linger_is_over():
+    seen, run_batch = recorded_batches()
+    writes = GroupCommit(run_batch, in_flight=1, size=100, fill=50, linger=0.05)
+
+    async def scenario() -> list[int]:
+        return [await asyncio.wait_for(writes.submit(n), timeout=10) for n in range(3)]
+
+    assert asyncio.run(scenario()) == [0, 1, 2]
+    assert seen == [[0], [1], [2]]
+
+
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_concurrent_check_ins_at_the_door_each_get_their_own_answer():
