@@ -5,6 +5,7 @@ minimal ASGI app that reads the body, parses its JSON and answers 202 with a sma
 JSON body, then sends the ingestion bench's requests to it on the same open-loop
 schedule and client processes. The server's CPU per request is the floor under the
 web figure of `bench/ingest.py`: whatever Good Mob does per check-in comes on top.
+With `--webs 2` the rate is shared round-robin, as the ingestion bench shares it.
 
     .venv/bin/python bench/floor.py --rate 700 --duration 20
 """
@@ -49,23 +50,25 @@ async def app(scope: dict, receive, send) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    port = free_port()
-    server = spawn([PYTHON, "-m", "uvicorn", "bench.floor:app", "--port", str(port), *WEB_ARGS])
+    ports = [free_port() for _ in range(args.webs)]
+    servers = [spawn([PYTHON, "-m", "uvicorn", "bench.floor:app", "--port", str(p), *WEB_ARGS]) for p in ports]
     try:
-        wait_port(port, proc=server)
-        # The ingestion bench's own requests; any token does, the app reads none.
-        payloads = checkin_requests("floor", [port], [(0, "x")] * (int(args.rate * args.duration) + 10))
-        meter = CpuMeter({"web": [server.pid]})
+        for port, server in zip(ports, servers, strict=True):
+            wait_port(port, proc=server)
+        # The ingestion bench's own requests, round-robin; any token does, the app reads none.
+        payloads = checkin_requests("floor", ports, [(0, "x")] * (int(args.rate * args.duration) + 10))
+        meter = CpuMeter({"web": [s.pid for s in servers]})
         meter.start()
         _, clients = run_clients(payloads, ramp(args.rate, args.rate, 0.001), args.duration, args.clients, 256)
         meter.stop()
     finally:
-        stop([server])
+        stop(servers)
     results = [r for c in clients for r in c.results]
     answered = [r for r in results if r.status == 202]
     latencies = sorted(r.latency * 1000 for r in answered)
     return {
         "bench": "floor",
+        "webs": args.webs,
         "target_rate": args.rate,
         "answered": len(answered),
         "answered_per_s": round(len(answered) / args.duration, 1),
@@ -81,6 +84,7 @@ def main() -> None:
     p.add_argument("--rate", type=float, default=700)
     p.add_argument("--duration", type=float, default=20)
     p.add_argument("--clients", type=int, default=2)
+    p.add_argument("--webs", type=int, default=1, help="web processes sharing the rate, round-robin")
     result = run(p.parse_args())
     report(result, [(key, key.replace("_", " ")) for key in result if key != "bench"])
 
