@@ -19,13 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http.request import split_domain_port, validate_host
 from pydantic import BaseModel, ValidationError
 
 from accounts.auth import bearer_from_headers, cached_user_for_token
 from actions.doors import Answer, CheckInCall, checkin_writes, deed_as, pledge_as
 from actions.schemas import CheckInIn, PledgeIn
-from common import inputs, jsontext
+from common import hosts, inputs, jsontext
 from common.errors import UNAUTHORIZED, ServiceError, database_unavailable, first_error_sentence
 from common.headers import security_headers
 from common.pool import hot
@@ -79,10 +78,8 @@ class HotRoutes:
         return dict(scope.get("headers", [])).get(b"x-forwarded-proto", b"") == b"https"
 
     async def _handle(self, match: re.Match, token: str, scope: dict, receive: Any) -> Answer:
-        headers = dict(scope.get("headers", []))
-        host = headers.get(b"host", b"").decode("latin-1")
-        domain, _ = split_domain_port(host)
-        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        raw_host = dict(scope.get("headers", [])).get(b"host", b"")
+        if not hosts.served(raw_host, tuple(settings.ALLOWED_HOSTS)):
             return problem(400, "bad_request", "That host is not served here.")
         body = b""
         while True:
@@ -106,7 +103,7 @@ class HotRoutes:
             if user is None and await cached_user_for_token(token) is None:
                 return UNAUTHORIZED
             return exc if isinstance(exc, ServiceError) else problem(422, "invalid", first_error_sentence(exc.errors()))
-        site = f"{scope.get('scheme', 'http')}://{host}"
+        site = f"{scope.get('scheme', 'http')}://{raw_host.decode('latin-1')}"
         try:
             if isinstance(payload, CheckInIn):
                 return await checkin_writes.submit(CheckInCall(match["slug"], payload, token=token))

@@ -7,6 +7,7 @@ import pytest
 from channels.testing.http import HttpCommunicator
 from django.test import Client
 
+from common import hosts
 from goodmob.asgi import application
 
 from .conftest import call
@@ -69,3 +70,21 @@ async def test_the_edge_door_sends_what_django_sends(proto, settings):
     assert await security_of(edge) == from_django
     assert (b"strict-transport-security" in from_django) == (proto == b"https")
     assert set(from_django) >= SECURITY - {b"strict-transport-security"}
+
+
+@pytest.mark.parametrize(
+    "host, served",
+    [
+        (b"localhost:8000", True),
+        (b"www.goodmob.example", True),  # a leading dot allows the subdomains
+        (b"goodmob.example", True),
+        (b"evil.example", False),
+        (b"localhost.evil.example", False),
+        (b"", False),
+        (b"[::1", False),
+        (b"\xff\xfe", False),
+    ],
+)
+def test_the_host_check_is_djangos(host, served):
+    allowed = ("localhost", ".goodmob.example")
+    assert hosts.served(host, allowed) is served
