@@ -91,7 +91,7 @@ export function openSocket(path, { onMessage, onStatus = () => {}, clock = null 
 // The connection, said plainly: a screen that silently stopped updating is worse than one
 // that says so.
 const CONNECTION_WORDS = {
-  open: gettext("Live"),
+  open: gettext("Connected"),
   connecting: gettext("Connecting…"),
   closed: gettext("Reconnecting…"),
   offline: gettext("Offline: no signal"),

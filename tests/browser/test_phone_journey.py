@@ -120,7 +120,7 @@ def test_a_check_in_tapped_offline_is_sent_once_when_the_signal_returns(live_url
     page = context.new_page()
     page.goto(f"{live_url}/a/{action.slug}")
     join(page, "Ola")
-    expect(page.locator("[data-connection]")).to_have_text("Live", timeout=TIMEOUT)
+    expect(page.locator("[data-connection]")).to_have_text("Connected", timeout=TIMEOUT)
 
     context.set_offline(True)
     expect(page.locator("[data-connection]")).to_have_text("Offline: no signal", timeout=TIMEOUT)
