@@ -199,11 +199,12 @@ HOT_PATH_THREADS = int(os.environ.get("HOT_PATH_THREADS", "16"))
 CHECKIN_BATCHES_IN_FLIGHT = int(os.environ.get("CHECKIN_BATCHES_IN_FLIGHT", "1"))
 # The next batch waits for FILL check-ins or LINGER ms since the last batch started,
 # whichever comes first (the first check-in after a quiet spell goes at once). Each
-# batch has fixed costs, about 3 ms of CPU over the web and PostgreSQL; started as soon
-# as the last was done, batches carried about 5 check-ins at 1,000/s. 30 and 60 ms:
-# server CPU per check-in 0.69-0.78 ms against 1.25-1.26, and two web processes (each
-# filling its batches at half the rate, so up to the linger) no dearer than one
-# (bench/ingest.py at 1,000/s; the README's Performance has the runs).
+# batch has fixed costs, about 3 ms of CPU in the web and PostgreSQL together; started
+# as soon as the last was done, batches carried about 5 check-ins at 1,000/s. With 30
+# and 60 ms: server CPU per check-in 0.65-0.75 ms against 1.21-1.24, and two web
+# processes (each filling its batches at half the rate, up to the linger) 10% dearer
+# than one on average, against 26-31% before (bench/ingest.py at 1,000/s; the README's
+# Performance has the runs).
 CHECKIN_BATCH_FILL = int(os.environ.get("CHECKIN_BATCH_FILL", "30"))
 CHECKIN_BATCH_LINGER_MS = float(os.environ.get("CHECKIN_BATCH_LINGER_MS", "60"))
 
