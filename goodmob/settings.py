@@ -202,7 +202,7 @@ CHECKIN_BATCHES_IN_FLIGHT = int(os.environ.get("CHECKIN_BATCHES_IN_FLIGHT", "1")
 # batch has fixed costs, about 3 ms of CPU in the web and PostgreSQL together; started
 # as soon as the last was done, batches carried about 5 check-ins at 1,000/s. With 30
 # and 60 ms: server CPU per check-in 0.65-0.75 ms against 1.21-1.24, and two web
-# processes (each filling its batches at half the rate, up to the linger) 10% dearer
+# processes (each filling its batches at half the rate, up to the linger) 8% dearer
 # than one on average, against 26-31% before (bench/ingest.py at 1,000/s; the README's
 # Performance has the runs).
 CHECKIN_BATCH_FILL = int(os.environ.get("CHECKIN_BATCH_FILL", "30"))
