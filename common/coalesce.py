@@ -30,6 +30,9 @@ class Ask:
     ident: int
     task: Any
     window: float
+    # What changed, for a task that redraws only that (`take_notes`): noted in the same
+    # round trip as the ask.
+    notes: tuple[str, ...] = ()
 
 
 def request(kind: str, ident: int, task: Any, window: float) -> None:
@@ -42,10 +45,14 @@ def request_all(*asks: Ask) -> None:
     one Redis round trip instead of one or two each."""
     try:
         pipe = goodmob_redis.client().pipeline(transaction=False)
+        noted = [ask for ask in asks if ask.notes]
+        for ask in noted:
+            pipe.sadd(_notes_key(ask.kind, ask.ident), *ask.notes)
+            pipe.expire(_notes_key(ask.kind, ask.ident), NOTES_SECONDS)
         for ask in asks:
             pipe.set(goodmob_redis.key(ask.kind, "pending", ask.ident), 1, nx=True, px=5000)
             pipe.get(goodmob_redis.key(ask.kind, "last", ask.ident))
-        replies = pipe.execute()
+        replies = pipe.execute()[2 * len(noted) :]
         for ask, queued, last in zip(asks, replies[::2], replies[1::2], strict=True):
             if queued:
                 countdown = max(0.0, float(last or 0) + ask.window - time.time())
@@ -56,6 +63,28 @@ def request_all(*asks: Ask) -> None:
                 ask.task.apply_async((ask.ident,), countdown=countdown)
     except (redis.RedisError, BrokerError):
         log.warning("broadcasts %s not queued; the sweep will catch up", [(a.kind, a.ident) for a in asks])
+
+
+# Notes outlive any wait for the broadcast that reads them; left over (Redis lost the
+# ask), they only make the next read larger.
+NOTES_SECONDS = 3600
+
+
+def _notes_key(kind: str, ident: int) -> str:
+    return goodmob_redis.key(kind, "notes", ident)
+
+
+def take_notes(kind: str, ident: int) -> set[str] | None:
+    """Every note left since the last take, removed as they are read; None when Redis
+    cannot say (the caller then reads everything)."""
+    try:
+        pipe = goodmob_redis.client().pipeline()  # one transaction: a note added between is kept
+        pipe.smembers(_notes_key(kind, ident))
+        pipe.delete(_notes_key(kind, ident))
+        members, _ = pipe.execute()
+    except redis.RedisError:
+        return None
+    return {member.decode() if isinstance(member, bytes) else member for member in members}
 
 
 # A broadcast whose work took T seconds waits REST × T more before the next one. A
