@@ -123,6 +123,7 @@ class ShareVisited(Event):
     """Someone opened a participant's share link (who visited is never kept)."""
 
     name: ClassVar[str] = "share.visited"
+    sharer_id: int
 
 
 @dataclass(frozen=True)

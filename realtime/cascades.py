@@ -2,18 +2,23 @@
 that draw the graph (the `cascade.<id>` group), and each person's own node to their feed
 when their branch grows. Redis keeps the last whole graph and the changes since for late
 joiners; the database stays the truth, and a lost copy only means the next frame is a
-whole graph."""
+whole graph.
+
+A redraw reads only the rows of what changed (noted by the listeners beside their ask
+for a redraw) and applies them to the last graph sent; now and then, and whenever a
+change reshapes the graph or nothing was noted, it reads the graph whole."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from typing import Any, NamedTuple, cast
 
 import redis
 from celery import shared_task
 from django.conf import settings
 
-from actions import cascade
+from actions import cascade, events
 from actions.cascade import BRANCH, ID
 from actions.models import Action
 from actions.protocol import encode
@@ -30,12 +35,38 @@ def group(action_id: int) -> str:
     return f"cascade.{action_id}"
 
 
-def cascade_ask(action_id: int) -> coalesce.Ask:
-    return coalesce.Ask("cascade", action_id, publish_cascade, settings.GOODMOB["CASCADE_COALESCE_SECONDS"])
+def cascade_ask(action_id: int, notes: tuple[str, ...] = ()) -> coalesce.Ask:
+    return coalesce.Ask("cascade", action_id, publish_cascade, settings.GOODMOB["CASCADE_COALESCE_SECONDS"], notes)
 
 
-def request_cascade(action_id: int) -> None:
-    coalesce.request_all(cascade_ask(action_id))
+def request_cascade(action_id: int, notes: tuple[str, ...] = ()) -> None:
+    coalesce.request_all(cascade_ask(action_id, notes))
+
+
+# A change to the graph, noted for the next redraw to read only its rows: p<pledge id>,
+# c<check-in id>, v<sharer's user id>.
+NOTE_PREFIXES = {"p": "pledges", "c": "checkins", "v": "sharers"}
+
+
+def cascade_notes(event: events.Event) -> tuple[str, ...]:
+    if isinstance(event, events.Pledged):
+        return tuple(f"p{pledge_id}" for pledge_id, _ in event.pledges)
+    if isinstance(event, events.CheckInsVerified):
+        return tuple(f"c{checkin_id}" for checkin_id in event.checkin_ids)
+    if isinstance(event, events.DeedDone):
+        return (f"c{event.checkin_id}",)
+    if isinstance(event, events.ShareVisited):
+        return (f"v{event.sharer_id}",)
+    return ()
+
+
+def _noted(notes: set[str]) -> cascade.Noted:
+    ids: dict[str, set[int]] = {field: set() for field in NOTE_PREFIXES.values()}
+    for note in notes:
+        field = NOTE_PREFIXES.get(note[:1])
+        if field is not None and note[1:].isdigit():
+            ids[field].add(int(note[1:]))
+    return cascade.Noted(**{field: frozenset(found) for field, found in ids.items()})
 
 
 def _full_key(action_id: int) -> str:
@@ -166,9 +197,63 @@ def _store(r: redis.Redis, action_id: int, text: str, *, whole: bool) -> None:
     pipe.execute()
 
 
+def _owners_key(action_id: int) -> str:
+    return goodmob_redis.key("cascade", "owners", action_id)
+
+
+def _owners(
+    r: redis.Redis, action_id: int, drawing: cascade.Drawing, changed: list[cascade.Node], wanted: list[str]
+) -> dict[str, int]:
+    """The person behind each `wanted` node. A redraw of a few changes knows only the
+    people it read, not those up their chains: Redis keeps who is behind every node
+    (never sent anywhere), written as nodes are added or change."""
+    known = {node[ID]: drawing.owners[node[ID]] for node in changed if node[ID] in drawing.owners}
+    missing = [node_id for node_id in wanted if node_id not in drawing.owners]
+    found = {node_id: drawing.owners[node_id] for node_id in wanted if node_id in drawing.owners}
+    pipe = r.pipeline(transaction=False)
+    if known:
+        pipe.hset(_owners_key(action_id), mapping=known)  # type: ignore[arg-type]
+        pipe.expire(_owners_key(action_id), KEPT_SECONDS)
+    if missing:
+        pipe.hmget(_owners_key(action_id), missing)
+    try:
+        replies = pipe.execute()
+    except redis.RedisError:
+        return found  # the frame went out; only some feeds miss this one
+    if missing:
+        found.update((node_id, int(owner)) for node_id, owner in zip(missing, replies[-1], strict=True) if owner)
+    return found
+
+
+ZERO: cascade.Node = ("", None, "", None, 0, 0, 0, 0)  # a new node grew from nothing
+
+# Every this many frames the graph is read whole whatever was noted: that brings in what
+# no note tells (a name shown or hidden, an account deleted, a note Redis lost).
+WHOLE_READ_EVERY = 30
+
+
+def _redrawn(
+    action: Action, sent: Kept | None, notes: set[str] | None
+) -> tuple[cascade.Drawing, dict[str, cascade.Node], list[cascade.Node], list[str], Mapping[str, cascade.Node | None]]:
+    """The graph now, its nodes by id, what changed since `sent` (nodes, ids removed) and
+    what the changed nodes were before: the noted changes applied to the last graph
+    sent, or the graph read whole."""
+    if sent is not None and notes and (sent.seq + 1) % WHOLE_READ_EVERY:
+        redrawn = cascade.redraw(action, sent.nodes, _noted(notes))
+        if redrawn is not None:
+            nodes = sent.nodes
+            drawing = cascade.Drawing(list(nodes.values()), cascade.retotaled(sent.totals, redrawn), redrawn.owners)
+            return drawing, nodes, redrawn.changed, [], redrawn.before
+    old = sent.nodes if sent is not None else {}
+    drawing = cascade.draw(action)
+    nodes = {node[ID]: node for node in drawing.nodes}
+    changed, removed = cascade.changes(old, nodes)
+    return drawing, nodes, changed, removed, old
+
+
 @shared_task(**IDEMPOTENT)
 def publish_cascade(action_id: int) -> int | None:
-    """Read the graph, send what changed since the last frame; returns the frame's seq."""
+    """Send what changed in the graph since the last frame; returns the frame's seq."""
     r = goodmob_redis.client()
     lock = goodmob_redis.key("cascade", "lock", action_id)
     # One reader at a time per action: two overlapping ones could send an older graph
@@ -181,32 +266,43 @@ def publish_cascade(action_id: int) -> int | None:
             action = Action.objects.filter(pk=action_id).first()
             if action is None or action.is_hidden:
                 return None
-            drawing = cascade.draw(action)
             sent = _last_sent(r, action_id)
-            old = sent.nodes if sent is not None else {}
-            nodes = {node[ID]: node for node in drawing.nodes}
-            changed, removed = cascade.changes(old, nodes)
-            if sent is not None and not changed and not removed and sent.totals == drawing.totals:
-                return None
-            seq = int(r.incr(cascade.seq_key(action_id)))
-            # With no earlier graph (the first frame, or Redis lost it) screens must replace theirs.
-            delta = None if sent is None else encode(cascade.frame(action.slug, drawing, seq, changed, removed))
-            whole_bytes, since_bytes = (sent.whole_bytes, sent.since_bytes) if sent is not None else (0, 0)
-            if delta is not None and since_bytes + len(delta) <= whole_bytes * WHOLE_AFTER:
-                _store(r, action_id, delta, whole=False)
-                since_bytes += len(delta)
-            else:
-                text = encode(cascade.frame(action.slug, drawing, seq))
-                _store(r, action_id, text, whole=True)
-                whole_bytes, since_bytes = len(text), 0
-                delta = delta or text
-            _keep(action_id, Kept(seq, nodes, drawing.totals, whole_bytes, since_bytes))
-            publish.publish([(group(action_id), delta)])
-            # Each person whose link brought someone new sees their own node on their feed.
-            grown = [node for node in changed if node[BRANCH] != (old[node[ID]][BRANCH] if node[ID] in old else 0)]
-            publish.to_each_user(
-                (drawing.owners[node[ID]], cascade.frame(action.slug, drawing, seq, [node])) for node in grown
-            )
-            return seq
+            try:
+                return _send(r, action, sent, coalesce.take_notes("cascade", action_id))
+            except BaseException:
+                # A redraw changes this process's copy in place: one that did not go
+                # out must not be the base of the next frame.
+                _kept.pop(action_id, None)
+                raise
     finally:
         r.delete(lock)
+
+
+def _send(r: redis.Redis, action: Action, sent: Kept | None, notes: set[str] | None) -> int | None:
+    """Redraw the graph, store and send the frame of what changed, and tell each person
+    whose branch grew; returns the frame's seq (None: nothing changed)."""
+    action_id = action.pk
+    drawing, nodes, changed, removed, before = _redrawn(action, sent, notes)
+    if sent is not None and not changed and not removed and sent.totals == drawing.totals:
+        return None
+    seq = int(r.incr(cascade.seq_key(action_id)))
+    # With no earlier graph (the first frame, or Redis lost it) screens must replace theirs.
+    delta = None if sent is None else encode(cascade.frame(action.slug, drawing, seq, changed, removed))
+    whole_bytes, since_bytes = (sent.whole_bytes, sent.since_bytes) if sent is not None else (0, 0)
+    if delta is not None and since_bytes + len(delta) <= whole_bytes * WHOLE_AFTER:
+        _store(r, action_id, delta, whole=False)
+        since_bytes += len(delta)
+    else:
+        text = encode(cascade.frame(action.slug, drawing, seq))
+        _store(r, action_id, text, whole=True)
+        whole_bytes, since_bytes = len(text), 0
+        delta = delta or text
+    _keep(action_id, Kept(seq, nodes, drawing.totals, whole_bytes, since_bytes))
+    publish.publish([(group(action_id), delta)])
+    # Each person whose link brought someone new sees their own node on their feed.
+    grown = [node for node in changed if node[BRANCH] != ((before.get(node[ID]) or ZERO)[BRANCH])]
+    owners = _owners(r, action_id, drawing, changed, [node[ID] for node in grown])
+    publish.to_each_user(
+        (owners[node[ID]], cascade.frame(action.slug, drawing, seq, [node])) for node in grown if node[ID] in owners
+    )
+    return seq

@@ -11,20 +11,20 @@ from actions.models import Action, Announcement, Pledge, Raid
 from common import coalesce
 
 from . import publish
-from .cascades import cascade_ask, request_cascade
+from .cascades import cascade_ask, cascade_notes, request_cascade
 from .movements import request_movement
 from .snapshots import request_snapshot, snapshot_ask
 
 
 @events.listen(events.Pledged, events.CheckInsVerified, events.DeedDone)
-def recount(event: events.Event) -> None:
+def recount(event: events.Pledged | events.CheckInsVerified | events.DeedDone) -> None:
     """A count and the cascade both change: one Redis round trip asks for both."""
-    coalesce.request_all(snapshot_ask(event.action_id), cascade_ask(event.action_id))
+    coalesce.request_all(snapshot_ask(event.action_id), cascade_ask(event.action_id, cascade_notes(event)))
 
 
 @events.listen(events.ShareVisited)
 def redraw_cascade(event: events.ShareVisited) -> None:
-    request_cascade(event.action_id)
+    request_cascade(event.action_id, cascade_notes(event))
 
 
 @events.listen(events.CheckInsVerified, events.CheckInsRejected)

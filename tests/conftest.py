@@ -137,12 +137,19 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    """Each test starts with empty rate-limit buckets."""
+def _fresh_redis_state() -> None:
+    """Each test starts with empty rate-limit buckets and no cascade kept: Redis keys
+    outlive a test, and SQLite hands the next test the same action ids, so a graph kept
+    for an earlier test's action would pass as this one's last frame."""
+    from realtime import cascades
+
     client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(client.scan_iter(f"{settings.REDIS_PREFIX}:rl:*", count=1000))
+    keys = [
+        key for kind in ("rl", "cascade") for key in client.scan_iter(f"{settings.REDIS_PREFIX}:{kind}:*", count=1000)
+    ]
     if keys:
         client.delete(*keys)
+    cascades._kept.clear()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from actions import cascade, protocol, services
 from actions.models import Pledge, ShareVisit
 
 from . import factories
-from .conftest import assert_problem, connected, next_of_type
+from .conftest import assert_problem, capture_events, connected, next_of_type
 
 pytestmark = pytest.mark.django_db
 
@@ -220,25 +221,12 @@ async def test_late_joiners_get_the_graph_and_then_coalesced_changes(celery_work
         await ws.disconnect()
 
 
-def _no_frames_yet(action) -> None:
-    """Redis keys outlive a test, and SQLite hands the next test the same action id."""
-    from common import redis as goodmob_redis
-    from realtime import cascades
-
-    goodmob_redis.client().delete(
-        cascade.seq_key(action.pk), cascades._full_key(action.pk), cascades._since_key(action.pk)
-    )
-    cascades._kept.clear()
-
-
 def test_each_frame_builds_on_the_last_one_sent_by_any_process(action):
     """The publisher keeps the graph it sent; it must fall back to Redis' copy when another
     process sent since, and send a whole graph when Redis lost it."""
     from common import redis as goodmob_redis
     from realtime import cascades
     from realtime.hub import channel_for
-
-    _no_frames_yet(action)
 
     listener = goodmob_redis.client().pubsub()
     listener.subscribe(channel_for(cascades.group(action.pk)))
@@ -272,7 +260,6 @@ def test_a_graph_too_big_to_keep_is_read_back_from_redis(action, monkeypatch):
     from realtime import cascades
 
     monkeypatch.setattr(cascades, "KEPT_NODES", 3)
-    _no_frames_yet(action)
     _chain(action)  # five people
     assert cascades.publish_cascade(action.pk) == 1
     assert action.pk not in cascades._kept
@@ -289,7 +276,6 @@ def test_two_processes_taking_turns_catch_up_on_each_others_changes(action, monk
     the change the other added, not the whole graph, and Redis' list stays whole."""
     from realtime import cascades
 
-    _no_frames_yet(action)
     _chain(action)
     monkeypatch.setattr(cascades, "WHOLE_AFTER", 10.0)
     copies: list[dict] = [{}, {}]  # each process's kept copies
@@ -332,7 +318,6 @@ def test_late_joiners_read_the_last_whole_graph_and_the_changes_since(action, mo
     from common import redis as goodmob_redis
     from realtime import cascades
 
-    _no_frames_yet(action)
     _chain(action)
     monkeypatch.setattr(cascades, "WHOLE_AFTER", 10.0)  # a small graph's changes soon outweigh it
     assert cascades.publish_cascade(action.pk) == 1
@@ -367,3 +352,94 @@ def test_late_joiners_read_the_last_whole_graph_and_the_changes_since(action, mo
     assert cascades.publish_cascade(action.pk) == 8
     [whole] = cascades.last_texts(action.pk)
     assert json.loads(whole)["full"] is True and json.loads(whole)["people"] == 11
+
+
+def _noted(seen) -> cascade.Noted:
+    from realtime import cascades
+
+    return cascades._noted({note for event in seen for note in cascades.cascade_notes(event)})
+
+
+def _parents_first(nodes) -> bool:
+    placed: set[str] = set()
+    for node in nodes:
+        if node[cascade.DEPTH] and node[3] not in placed:
+            return False
+        placed.add(node[cascade.ID])
+    return True
+
+
+def test_a_redraw_of_the_noted_changes_matches_the_whole_graph(action):
+    """Random crowds: pledges through earlier pledgers, through sharers who never pledge
+    and through people who pledge only later; check-ins, deeds, visits. After each round
+    the graph redrawn from the noted changes is the graph read whole."""
+    from django.contrib.auth.models import AnonymousUser
+
+    rng = random.Random(14)
+    factories.move_clock(action, starts_in=timedelta(minutes=-1))
+    sharers = [factories.member(f"sharer{n}") for n in range(3)]
+    waiting = [factories.member(f"p{n}") for n in range(45)]
+    later = waiting[-5:]  # referred to before they pledge, and never pledging here
+    pledged: list = []
+    checked_in: list = []
+    first = cascade.draw(action)
+    nodes, totals = {node[cascade.ID]: node for node in first.nodes}, first.totals
+    for _ in range(14):
+        with capture_events() as seen:
+            for _ in range(rng.randint(1, 6)):
+                move = rng.random()
+                if move < 0.5 and len(waiting) > len(later):
+                    person = waiting.pop(0)
+                    through = rng.choice([None, *pledged[-8:], *sharers, *later])
+                    handle = through.profile.handle if through is not None else None
+                    services.pledge(action, person, ref_handle=handle)
+                    pledged.append(person)
+                elif move < 0.7 and len(checked_in) < len(pledged):
+                    person = rng.choice([p for p in pledged if p not in checked_in])
+                    services.check_in(action, person, services.CheckInInput(f"checkin-{person.pk}", **factories.SPOT))
+                    services.verify_pending(action.pk)
+                    checked_in.append(person)
+                elif move < 0.8 and checked_in:
+                    services.mark_deed_done(action, rng.choice(checked_in))
+                else:
+                    sharing = rng.choice([*sharers, *pledged[:3]])
+                    services.record_visit(action, sharing.profile.handle, AnonymousUser())
+        last = dict(nodes)
+        redrawn = cascade.redraw(action, nodes, _noted(seen))
+        whole = cascade.draw(action)
+        assert redrawn is not None
+        assert nodes == {node[cascade.ID]: node for node in whole.nodes}
+        totals = cascade.retotaled(totals, redrawn)
+        assert totals == whole.totals
+        assert _parents_first(nodes.values())
+        changed = {node[cascade.ID]: node for node in redrawn.changed}
+        assert changed == {node_id: node for node_id, node in nodes.items() if last.get(node_id) != node}
+        # A screen applying the frame knows every parent by the time it reads a node.
+        assert _parents_first([*last.values(), *(node for node in redrawn.changed if node[cascade.ID] not in last)])
+        assert redrawn.before == {node[cascade.ID]: last.get(node[cascade.ID]) for node in redrawn.changed}
+    # The rounds went through every case: sharers' nodes with people under them, visits
+    # on a pledger's link, deeds done.
+    assert any(node[cascade.STAGE] == "visited" and node[5] for node in nodes.values())
+    assert any(node[cascade.STAGE] != "visited" and node[cascade.VISITS] for node in nodes.values())
+    assert any(node[cascade.STAGE] == "done" for node in nodes.values()) and len(pledged) > 20
+
+
+def test_a_sharer_who_pledges_reshapes_the_graph_and_it_is_read_whole(action, organizer):
+    """Who pledged through a sharer's link before the sharer pledged loses them as a
+    parent (the later pledge was not the one that brought them): a redraw of the noted
+    changes cannot say that, so the graph is read whole."""
+    from realtime import cascades
+
+    sue, bob = factories.member("sue"), factories.member("bob")
+    services.pledge(action, bob, ref_handle="sue")
+    first = cascades.publish_cascade(action.pk)
+    with capture_events() as seen:
+        services.pledge(action, sue)
+    kept = cascades._kept[action.pk].nodes
+    as_sent = dict(kept)
+    assert cascade.redraw(action, kept, _noted(seen)) is None
+    assert kept == as_sent  # left as it was, for the whole graph's changes
+    assert cascades.publish_cascade(action.pk) == first + 1
+    kept = cascades._kept[action.pk].nodes
+    assert kept == {node[cascade.ID]: node for node in cascade.draw(action).nodes}
+    assert kept[cascade.pseudonym(action.pk, bob.pk)][3] is None

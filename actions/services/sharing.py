@@ -26,5 +26,5 @@ def record_visit(action: Action, ref_handle: str, viewer: User | AnonymousUser) 
         # get_or_create survives a concurrent first visit; the update counts atomically.
         row, _ = ShareVisit.objects.get_or_create(action=action, sharer_id=sharer.user_id)
         ShareVisit.objects.filter(pk=row.pk).update(visits=F("visits") + 1)
-        events.emit(events.ShareVisited(action.pk))
+        events.emit(events.ShareVisited(action.pk, sharer.user_id))
     return True
