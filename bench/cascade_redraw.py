@@ -4,9 +4,11 @@ whole graph kept for late joiners; and the last graph sent: this process's copy,
 up with the other processes' changes (--turns 2, as a prefork worker's two children take
 turns), or read back whole from Redis (--stale). CPU time of this process; the database's own work
 is not in it. Between redraws --new people pledge, as under a crowd, so each redraw
-sends a delta. On a database of its own, dropped afterwards.
+sends a delta; their pledges are noted as the listeners note them, so a redraw reads
+only their rows (--whole: nothing noted, every redraw reads the whole graph). On a
+database of its own, dropped afterwards.
 
-    .venv/bin/python bench/cascade_redraw.py --people 23600 --redraws 8 [--turns 2] [--stale]
+    .venv/bin/python bench/cascade_redraw.py --people 23600 --redraws 8 [--turns 2] [--stale] [--whole]
 """
 
 from __future__ import annotations
@@ -41,10 +43,11 @@ def timed(spent: dict[str, float], step: str, fn: Callable[..., Any]) -> Callabl
 def measure(args: argparse.Namespace) -> dict[str, object]:
     import zlib
 
-    from actions import cascade
+    from actions import cascade, events
     from actions.models import Pledge
     from bench.seed import bulk_participants, seed_action
-    from common import collector
+    from common import coalesce, collector
+    from common import redis as goodmob_redis
     from realtime import cascades
 
     collector.tune()  # as the worker does
@@ -64,13 +67,18 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                 ref = rng.choice(outside)
             rows.append(Pledge(action=action, user_id=uid, referrer_id=ref))
             people.append(uid)
-        Pledge.objects.bulk_create(rows, batch_size=2000)
+        made = Pledge.objects.bulk_create(rows, batch_size=2000)
+        if not args.whole:  # as the listeners note them (realtime/listeners.py)
+            notes = cascades.cascade_notes(events.Pledged(action.pk, tuple((p.pk, p.user_id) for p in made)))
+            goodmob_redis.client().sadd(coalesce._notes_key("cascade", action.pk), *notes)
 
     pledge(args.people)
     cascades.publish_cascade(action.pk)  # the first, whole frame
 
     spent = dict.fromkeys(STEPS, 0.0)
     cascade._pledge_rows = timed(spent, "rows", cascade._pledge_rows)  # type: ignore[method-assign]
+    cascade._changed_rows = timed(spent, "rows", cascade._changed_rows)  # type: ignore[method-assign]
+    cascade.redraw = timed(spent, "graph", cascade.redraw)  # type: ignore[method-assign]
     cascades._last_sent = timed(spent, "last_sent", cascades._last_sent)  # type: ignore[method-assign]
     cascade.changes = timed(spent, "changes", cascade.changes)  # type: ignore[method-assign]
     cascade.draw = timed(spent, "graph", cascade.draw)  # type: ignore[method-assign]
@@ -96,7 +104,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         started = time.process_time()
         cascades.publish_cascade(action.pk)
         totals.append((time.process_time() - started) * 1000)
-    spent["graph"] -= spent["rows"]  # the rows are read inside draw()
+    spent["graph"] -= spent["rows"]  # the rows are read inside draw() and redraw()
     result: dict[str, object] = {
         "bench": "cascade_redraw",
         "people": len(people),
@@ -104,6 +112,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "turns": args.turns,
         "stale": args.stale,
         "outside": args.outside,
+        "whole": args.whole,
         "whole_graphs_stored": wholes,
     }
     result["total_ms"] = round(percentile(totals, 0.5) or 0, 1)
@@ -122,6 +131,7 @@ def main() -> None:
         "--turns", type=int, default=1, help="processes taking turns at the redraws, as a prefork worker's children do"
     )
     parser.add_argument("--stale", action="store_true", help="each redraw finds no copy of its own (after a restart)")
+    parser.add_argument("--whole", action="store_true", help="nothing noted: every redraw reads the whole graph")
     args = parser.parse_args()
     result = on_fresh_django(lambda: measure(args))
     columns = [("people", "people"), ("total_ms", "median CPU ms a redraw")]
