@@ -443,3 +443,29 @@ def test_a_sharer_who_pledges_reshapes_the_graph_and_it_is_read_whole(action, or
     kept = cascades._kept[action.pk].nodes
     assert kept == {node[cascade.ID]: node for node in cascade.draw(action).nodes}
     assert kept[cascade.pseudonym(action.pk, bob.pk)][3] is None
+
+
+def test_a_redraw_reads_only_the_noted_rows_unless_there_are_too_many(action, monkeypatch):
+    from common import coalesce
+    from common import redis as goodmob_redis
+    from realtime import cascades
+
+    def note(*notes: str) -> None:
+        goodmob_redis.client().sadd(coalesce._notes_key("cascade", action.pk), *notes)
+
+    def pledged(name: str) -> str:
+        return f"p{services.pledge(action, factories.member(name), ref_handle='ann')[0].pk}"
+
+    services.pledge(action, factories.member("ann"))
+    cascades.publish_cascade(action.pk)
+    whole_reads: list[int] = []
+    draw = cascade.draw
+    monkeypatch.setattr(cascade, "draw", lambda action: whole_reads.append(1) or draw(action))
+    note(pledged("bob"))
+    cascades.publish_cascade(action.pk)
+    assert whole_reads == []
+    note(pledged("cy"), *(f"p{10**9 + n}" for n in range(600)))  # a flood: say, a worker was down
+    cascades.publish_cascade(action.pk)
+    assert whole_reads == [1]
+    kept = cascades._kept[action.pk].nodes
+    assert kept == {node[cascade.ID]: node for node in draw(action).nodes} and len(kept) == 3
