@@ -70,8 +70,11 @@ def _pledge_rows(action_id: int) -> list[tuple[int, int, int | None, str | None,
 NODE_FIELDS = ("id", "name", "stage", "brought_by", "depth", "brought", "branch", "visits")
 # Positions in a node, for the fields read by position (Final: typed by their own field).
 ID: Final = 0
+NAME: Final = 1
 STAGE: Final = 2
+BROUGHT_BY: Final = 3
 DEPTH: Final = 4
+BROUGHT: Final = 5
 BRANCH: Final = 6
 VISITS: Final = 7
 Node = tuple[str, str | None, str, str | None, int, int, int, int]
@@ -261,8 +264,8 @@ def redraw(action: Action, nodes: dict[str, Node], noted: Noted) -> Redrawn | No
         if known is not None:
             if known[STAGE] == "visited":
                 return undone()
-            if known[1:3] != (name, stage):
-                put((node_id, name, stage, *known[3:]))
+            if (known[NAME], known[STAGE]) != (name, stage):
+                put((node_id, name, stage, *known[BROUGHT_BY:]))
             continue
         up = None
         if referrer_id is not None and (referrer_pk is None or referrer_pk < pk):
@@ -275,13 +278,13 @@ def redraw(action: Action, nodes: dict[str, Node], noted: Noted) -> Redrawn | No
         put((node_id, name, stage, up, 0 if up is None else nodes[up][DEPTH] + 1, 0, 0, 0))
         if up is not None:
             parent = nodes[up]
-            put((*parent[:5], parent[5] + 1, *parent[6:]))
+            put((*parent[:BROUGHT], parent[BROUGHT] + 1, *parent[BRANCH:]))
         for _ in range(len(nodes)):  # edges point to earlier nodes: the chain ends
             if up is None:
                 break
             above = nodes[up]
             put((*above[:BRANCH], above[BRANCH] + 1, above[VISITS]))
-            up = above[3]
+            up = above[BROUGHT_BY]
     for sharer_id, visits, pledged, name in _visit_rows(action_id, sorted(noted.sharers)):
         node_id = pseudonym(action_id, sharer_id)
         known = nodes.get(node_id)

@@ -363,7 +363,7 @@ def _noted(seen) -> cascade.Noted:
 def _parents_first(nodes) -> bool:
     placed: set[str] = set()
     for node in nodes:
-        if node[cascade.DEPTH] and node[3] not in placed:
+        if node[cascade.DEPTH] and node[cascade.BROUGHT_BY] not in placed:
             return False
         placed.add(node[cascade.ID])
     return True
@@ -419,7 +419,7 @@ def test_a_redraw_of_the_noted_changes_matches_the_whole_graph(action):
         assert redrawn.before == {node[cascade.ID]: last.get(node[cascade.ID]) for node in redrawn.changed}
     # The rounds went through every case: sharers' nodes with people under them, visits
     # on a pledger's link, deeds done.
-    assert any(node[cascade.STAGE] == "visited" and node[5] for node in nodes.values())
+    assert any(node[cascade.STAGE] == "visited" and node[cascade.BROUGHT] for node in nodes.values())
     assert any(node[cascade.STAGE] != "visited" and node[cascade.VISITS] for node in nodes.values())
     assert any(node[cascade.STAGE] == "done" for node in nodes.values()) and len(pledged) > 20
 
@@ -442,7 +442,7 @@ def test_a_sharer_who_pledges_reshapes_the_graph_and_it_is_read_whole(action, or
     assert cascades.publish_cascade(action.pk) == first + 1
     kept = cascades._kept[action.pk].nodes
     assert kept == {node[cascade.ID]: node for node in cascade.draw(action).nodes}
-    assert kept[cascade.pseudonym(action.pk, bob.pk)][3] is None
+    assert kept[cascade.pseudonym(action.pk, bob.pk)][cascade.BROUGHT_BY] is None
 
 
 def test_a_redraw_reads_only_the_noted_rows_unless_there_are_too_many(action, monkeypatch):
