@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from operator import itemgetter
 from typing import Any, Final, NamedTuple
 
@@ -54,14 +54,20 @@ def _pledge_rows(action_id: int) -> list[tuple[int, int, int | None, str | None,
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.id, p.user_id, p.referrer_id, c.status, c.deed_done_at IS NOT NULL,"
-            f" (SELECT f.display_name FROM {qn(Profile._meta.db_table)} f"
-            "   WHERE f.user_id = p.user_id AND f.named_in_cascade)"
+            f" {_shown_name('p.user_id')}"
             f" FROM {qn(Pledge._meta.db_table)} p"
             f" LEFT JOIN {qn(CheckIn._meta.db_table)} c ON c.pledge_id = p.id AND c.action_id = %s"
             " WHERE p.action_id = %s ORDER BY p.id",
             [action_id, action_id],
         )
         return cursor.fetchall()
+
+
+def _shown_name(person: str) -> str:
+    """SQL: the display name of the person in column `person`, if they allow it in the
+    cascade (one lookup on the profile's user index)."""
+    table = connection.ops.quote_name(Profile._meta.db_table)
+    return f"(SELECT f.display_name FROM {table} f WHERE f.user_id = {person} AND f.named_in_cascade)"
 
 
 # A node on the wire is an object of these fields. The publisher keeps and compares nodes as
@@ -84,7 +90,7 @@ class Drawing(NamedTuple):
     """The whole cascade: nodes in pledge order (parents first), totals by depth, and the
     person behind each pseudonym (never sent)."""
 
-    nodes: list[Node]
+    nodes: Collection[Node]  # a redraw hands on its dict's values, not a copy
     totals: list[dict[str, int]]
     owners: dict[str, int]
 
@@ -182,13 +188,12 @@ def _changed_rows(action_id: int, noted: Noted) -> list[tuple[Any, ...]]:
     )
     if not wanted:
         return []
-    named = f"(SELECT f.display_name FROM {qn(Profile._meta.db_table)} f WHERE f.user_id = %s AND f.named_in_cascade)"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.id, p.user_id, p.referrer_id, c.status, c.deed_done_at IS NOT NULL,"
-            f" {named % 'p.user_id'},"
+            f" {_shown_name('p.user_id')},"
             f" (SELECT r.id FROM {pledge_table} r WHERE r.action_id = p.action_id AND r.user_id = p.referrer_id),"
-            f" {named % 'p.referrer_id'},"
+            f" {_shown_name('p.referrer_id')},"
             f" (SELECT v.visits FROM {qn(ShareVisit._meta.db_table)} v"
             "   WHERE v.action_id = p.action_id AND v.sharer_id = p.referrer_id)"
             f" FROM {pledge_table} p LEFT JOIN {checkin_table} c ON c.pledge_id = p.id"
@@ -301,36 +306,39 @@ def redraw(action: Action, nodes: dict[str, Node], noted: Noted) -> Redrawn | No
 def retotaled(last: list[dict[str, int]], redrawn: Redrawn) -> list[dict[str, int]]:
     """`totals` after a redraw, from the last totals and the nodes it changed. A redraw
     never moves a node to another depth nor lowers its visits, so no level empties."""
-    rows = {row["depth"]: dict(row) for row in last}
-
-    def count(node: Node, sign: int) -> None:
-        row = rows.setdefault(node[DEPTH], {"depth": node[DEPTH], **dict.fromkeys(STAGES, 0)})
-        for name in STAGES[1 : STAGES.index(node[STAGE]) + 1]:
-            row[name] += sign
-        if node[VISITS]:
-            below = rows.setdefault(node[DEPTH] + 1, {"depth": node[DEPTH] + 1, **dict.fromkeys(STAGES, 0)})
-            below["visited"] += sign * node[VISITS]
-
+    levels = {level["depth"]: dict(level) for level in last}
     for node in redrawn.changed:
         was = redrawn.before[node[ID]]
         if was is not None:
-            count(was, -1)
-        count(node, 1)
-    return [rows[depth] for depth in sorted(rows)]
+            _count(levels, was[DEPTH], was[STAGE], was[VISITS], -1)
+        _count(levels, node[DEPTH], node[STAGE], node[VISITS], 1)
+    return [levels[depth] for depth in sorted(levels)]
 
 
-def totals(nodes: list[Node]) -> list[dict[str, int]]:
+def totals(nodes: Collection[Node]) -> list[dict[str, int]]:
     """Per depth: visits through the links of the level above, and how many people there
     pledged, arrived and did the deed (each stage counts everyone past it too)."""
-    rows: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STAGES, 0))
+    levels: dict[int, dict[str, int]] = {}
     for (depth, stage), count in Counter((node[DEPTH], node[STAGE]) for node in nodes).items():
-        row = rows[depth]  # a level of sharers only still has its row
-        for name in STAGES[1 : STAGES.index(stage) + 1]:
-            row[name] += count
+        _count(levels, depth, stage, 0, count)
     for node in nodes:
         if node[VISITS]:
-            rows[node[DEPTH] + 1]["visited"] += node[VISITS]
-    return [{"depth": depth, **rows[depth]} for depth in sorted(rows)]
+            _level(levels, node[DEPTH] + 1)["visited"] += node[VISITS]
+    return [levels[depth] for depth in sorted(levels)]
+
+
+def _level(levels: dict[int, dict[str, int]], depth: int) -> dict[str, int]:
+    return levels.setdefault(depth, {"depth": depth, **dict.fromkeys(STAGES, 0)})
+
+
+def _count(levels: dict[int, dict[str, int]], depth: int, stage: str, visits: int, times: int) -> None:
+    """`times` people at `depth` in `stage` whose links were visited `visits` times each
+    (negative: taken away). A level of sharers only still has its row."""
+    level = _level(levels, depth)
+    for name in STAGES[1 : STAGES.index(stage) + 1]:
+        level[name] += times
+    if visits:
+        _level(levels, depth + 1)["visited"] += times * visits
 
 
 def frame(
