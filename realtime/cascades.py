@@ -197,6 +197,10 @@ def _store(r: redis.Redis, action_id: int, text: str, *, whole: bool) -> None:
     pipe.execute()
 
 
+def _branch(node: cascade.Node | None) -> int:
+    return node[BRANCH] if node is not None else 0
+
+
 def _owners_key(action_id: int) -> str:
     return goodmob_redis.key("cascade", "owners", action_id)
 
@@ -225,8 +229,6 @@ def _owners(
     return found
 
 
-ZERO: cascade.Node = ("", None, "", None, 0, 0, 0, 0)  # a new node grew from nothing
-
 # Every this many frames the graph is read whole whatever was noted: that brings in what
 # no note tells (a name shown or hidden, an account deleted, a note Redis lost).
 WHOLE_READ_EVERY = 30
@@ -241,23 +243,29 @@ def _most_notes(sent: Kept) -> int:
     return min(10_000, max(500, len(sent.nodes) // 2))
 
 
-def _redrawn(
-    action: Action, sent: Kept | None, notes: set[str] | None
-) -> tuple[cascade.Drawing, dict[str, cascade.Node], list[cascade.Node], list[str], Mapping[str, cascade.Node | None]]:
-    """The graph now, its nodes by id, what changed since `sent` (nodes, ids removed) and
-    what the changed nodes were before: the noted changes applied to the last graph
-    sent, or the graph read whole."""
+class Redraw(NamedTuple):
+    """The graph now, its nodes by id, what changed since the last frame (nodes, and ids
+    removed), and what each changed node was before (missing or None: new)."""
+
+    drawing: cascade.Drawing
+    nodes: dict[str, cascade.Node]
+    changed: list[cascade.Node]
+    removed: list[str]
+    before: Mapping[str, cascade.Node | None]
+
+
+def _redrawn(action: Action, sent: Kept | None, notes: set[str] | None) -> Redraw:
+    """The noted changes applied to the last graph sent, or the graph read whole."""
     if sent is not None and notes and (sent.seq + 1) % WHOLE_READ_EVERY and len(notes) <= _most_notes(sent):
         redrawn = cascade.redraw(action, sent.nodes, _noted(notes))
         if redrawn is not None:
-            nodes = sent.nodes
-            drawing = cascade.Drawing(list(nodes.values()), cascade.retotaled(sent.totals, redrawn), redrawn.owners)
-            return drawing, nodes, redrawn.changed, [], redrawn.before
+            totals = cascade.retotaled(sent.totals, redrawn)
+            drawing = cascade.Drawing(sent.nodes.values(), totals, redrawn.owners)
+            return Redraw(drawing, sent.nodes, redrawn.changed, [], redrawn.before)
     old = sent.nodes if sent is not None else {}
     drawing = cascade.draw(action)
     nodes = {node[ID]: node for node in drawing.nodes}
-    changed, removed = cascade.changes(old, nodes)
-    return drawing, nodes, changed, removed, old
+    return Redraw(drawing, nodes, *cascade.changes(old, nodes), old)
 
 
 @shared_task(**IDEMPOTENT)
@@ -309,7 +317,7 @@ def _send(r: redis.Redis, action: Action, sent: Kept | None, notes: set[str] | N
     _keep(action_id, Kept(seq, nodes, drawing.totals, whole_bytes, since_bytes))
     publish.publish([(group(action_id), delta)])
     # Each person whose link brought someone new sees their own node on their feed.
-    grown = [node for node in changed if node[BRANCH] != ((before.get(node[ID]) or ZERO)[BRANCH])]
+    grown = [node for node in changed if node[BRANCH] != _branch(before.get(node[ID]))]
     owners = _owners(r, action_id, drawing, changed, [node[ID] for node in grown])
     publish.to_each_user(
         (owners[node[ID]], cascade.frame(action.slug, drawing, seq, [node])) for node in grown if node[ID] in owners
